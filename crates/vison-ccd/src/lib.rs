@@ -1,0 +1,1 @@
+//! Euclid VIS CCD data model.
