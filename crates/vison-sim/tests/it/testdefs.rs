@@ -1,0 +1,1 @@
+//! Integration tests of the test definitions (filled in by the testdefs work).
