@@ -189,7 +189,7 @@ pub(crate) fn median_in_place(values: &mut [f32]) -> f32 {
     let mid = n / 2;
     let (_, upper, _) = values.select_nth_unstable_by(mid, f32::total_cmp);
     let hi = *upper;
-    if n % 2 == 1 {
+    if !n.is_multiple_of(2) {
         hi
     } else {
         let lo = values[..mid]
@@ -411,7 +411,7 @@ pub fn median_filter(
     size_px: usize,
 ) -> Result<Array2<f32>, Model2dError> {
     check_inputs(&image, mask.as_ref())?;
-    if size_px == 0 || size_px % 2 == 0 {
+    if size_px == 0 || size_px.is_multiple_of(2) {
         return Err(Model2dError::InvalidParameter {
             name: "size_px",
             value: size_px,
