@@ -1,0 +1,494 @@
+//! Line and scatter plots with error bars, dashed horizontal limits and log axes.
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::prelude::*;
+
+use crate::Error;
+use crate::axis::{format_tick, padded_range};
+use crate::font::FAMILY;
+use crate::render::{Figure, pe, render_png, render_svg};
+use crate::style::{hline_colour, label_px, series_colour, title_px};
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesStyle {
+    /// A polyline through the points (broken at non-finite values).
+    Line,
+    /// A marker at each point.
+    Points,
+    /// Both a polyline and markers.
+    LinePoints,
+}
+
+/// One data series of an [`XyPlot`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Legend label (empty: no legend entry).
+    pub label: String,
+    /// Abscissae.
+    pub x: Vec<f64>,
+    /// Ordinates, same length as `x`.
+    pub y: Vec<f64>,
+    /// Optional symmetric 1-sigma errors on `y`, same length as `x`.
+    pub y_err: Option<Vec<f64>>,
+    /// Drawing style.
+    pub style: SeriesStyle,
+}
+
+impl Series {
+    /// A series with the given style and no error bars.
+    pub fn new(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>, style: SeriesStyle) -> Self {
+        Self {
+            label: label.into(),
+            x,
+            y,
+            y_err: None,
+            style,
+        }
+    }
+
+    /// A polyline series.
+    pub fn line(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
+        Self::new(label, x, y, SeriesStyle::Line)
+    }
+
+    /// A marker-only (scatter) series.
+    pub fn points(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
+        Self::new(label, x, y, SeriesStyle::Points)
+    }
+
+    /// Adds symmetric error bars on `y`.
+    #[must_use]
+    pub fn with_y_err(mut self, y_err: Vec<f64>) -> Self {
+        self.y_err = Some(y_err);
+        self
+    }
+
+    /// Checks that `y` and `y_err` match `x` in length.
+    pub fn validate(&self) -> Result<(), Error> {
+        let mismatch = |what, got| Error::LengthMismatch {
+            label: self.label.clone(),
+            what,
+            got,
+            expected: self.x.len(),
+        };
+        if self.y.len() != self.x.len() {
+            return Err(mismatch("y", self.y.len()));
+        }
+        if let Some(e) = &self.y_err
+            && e.len() != self.x.len()
+        {
+            return Err(mismatch("y_err", e.len()));
+        }
+        Ok(())
+    }
+
+    /// `(x, y, err)` triples (err 0 when absent or non-finite).
+    fn triples(&self) -> impl Iterator<Item = (f64, f64, f64)> + '_ {
+        self.x.iter().zip(&self.y).enumerate().map(|(i, (&x, &y))| {
+            let e = self
+                .y_err
+                .as_ref()
+                .and_then(|e| e.get(i).copied())
+                .filter(|e| e.is_finite())
+                .map_or(0.0, f64::abs);
+            (x, y, e)
+        })
+    }
+}
+
+/// A horizontal reference line (e.g. an HK limit), drawn dashed with a legend entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HLine {
+    /// Ordinate of the line.
+    pub y: f64,
+    /// Legend label.
+    pub label: String,
+}
+
+impl HLine {
+    /// A labelled horizontal line at `y`.
+    pub fn new(y: f64, label: impl Into<String>) -> Self {
+        Self {
+            y,
+            label: label.into(),
+        }
+    }
+}
+
+/// An x-y plot: any number of series and horizontal limit lines, optional log axes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct XyPlot {
+    /// Title drawn above the axes.
+    pub title: String,
+    /// X axis label, with units, e.g. `"time [s]"`.
+    pub x_label: String,
+    /// Y axis label, with units, e.g. `"offset [ADU]"`.
+    pub y_label: String,
+    /// Data series, drawn in order.
+    pub series: Vec<Series>,
+    /// Dashed horizontal reference lines.
+    pub hlines: Vec<HLine>,
+    /// Logarithmic x axis (non-positive x are skipped).
+    pub log_x: bool,
+    /// Logarithmic y axis (non-positive y are skipped).
+    pub log_y: bool,
+}
+
+impl XyPlot {
+    /// An empty plot with title and axis labels.
+    pub fn new(
+        title: impl Into<String>,
+        x_label: impl Into<String>,
+        y_label: impl Into<String>,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            x_label: x_label.into(),
+            y_label: y_label.into(),
+            series: Vec::new(),
+            hlines: Vec::new(),
+            log_x: false,
+            log_y: false,
+        }
+    }
+
+    /// Adds a series.
+    #[must_use]
+    pub fn with_series(mut self, series: Series) -> Self {
+        self.series.push(series);
+        self
+    }
+
+    /// Adds a dashed horizontal line.
+    #[must_use]
+    pub fn with_hline(mut self, y: f64, label: impl Into<String>) -> Self {
+        self.hlines.push(HLine::new(y, label));
+        self
+    }
+
+    /// Sets logarithmic axes.
+    #[must_use]
+    pub fn with_log(mut self, log_x: bool, log_y: bool) -> Self {
+        self.log_x = log_x;
+        self.log_y = log_y;
+        self
+    }
+
+    /// Checks every series (lengths of `y` and `y_err`).
+    pub fn validate(&self) -> Result<(), Error> {
+        self.series.iter().try_for_each(Series::validate)
+    }
+
+    /// Renders the plot as an RGB PNG of `width_px` x `height_px`.
+    pub fn render_png(&self, width_px: u32, height_px: u32) -> Result<Vec<u8>, Error> {
+        render_png(self, width_px, height_px)
+    }
+
+    /// Renders the plot as a standalone SVG document of `width_px` x `height_px`.
+    pub fn render_svg(&self, width_px: u32, height_px: u32) -> Result<String, Error> {
+        render_svg(self, width_px, height_px)
+    }
+
+    /// The padded x range the plot will use.
+    pub(crate) fn x_range(&self) -> (f64, f64) {
+        padded_range(
+            self.series.iter().flat_map(|s| s.x.iter().copied()),
+            self.log_x,
+        )
+    }
+
+    /// The padded y range the plot will use (data, error bars and horizontal lines).
+    pub(crate) fn y_range(&self) -> (f64, f64) {
+        let data = self.series.iter().flat_map(|s| {
+            s.triples()
+                .filter(|(x, _, _)| x.is_finite())
+                .flat_map(|(_, y, e)| [y - e, y, y + e])
+        });
+        let lines = self.hlines.iter().map(|h| h.y);
+        padded_range(data.chain(lines), self.log_y)
+    }
+}
+
+impl Figure for XyPlot {
+    fn figure_name(&self) -> &str {
+        &self.title
+    }
+
+    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), Error> {
+        draw_xy(self, area)
+    }
+}
+
+/// Draws `plot` filling `area` (white background, title, axes, series, legend).
+pub(crate) fn draw_xy<DB: DrawingBackend>(
+    plot: &XyPlot,
+    area: &DrawingArea<DB, Shift>,
+) -> Result<(), Error> {
+    plot.validate()?;
+    let name = plot.title.as_str();
+    pe(name, area.fill(&WHITE))?;
+    let (_, h) = area.dim_in_pixel();
+    let (x0, x1) = plot.x_range();
+    let (y0, y1) = plot.y_range();
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(10)
+        .caption(&plot.title, (FAMILY, title_px(h)))
+        .x_label_area_size(label_px(h) * 3)
+        .y_label_area_size(label_px(h) * 5);
+    match (plot.log_x, plot.log_y) {
+        (false, false) => {
+            let mut chart = pe(name, builder.build_cartesian_2d(x0..x1, y0..y1))?;
+            fill_chart(&mut chart, plot, h, y0)
+        }
+        (true, false) => {
+            let mut chart = pe(
+                name,
+                builder.build_cartesian_2d((x0..x1).log_scale(), y0..y1),
+            )?;
+            fill_chart(&mut chart, plot, h, y0)
+        }
+        (false, true) => {
+            let mut chart = pe(
+                name,
+                builder.build_cartesian_2d(x0..x1, (y0..y1).log_scale()),
+            )?;
+            fill_chart(&mut chart, plot, h, y0)
+        }
+        (true, true) => {
+            let mut chart = pe(
+                name,
+                builder.build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale()),
+            )?;
+            fill_chart(&mut chart, plot, h, y0)
+        }
+    }
+}
+
+fn tick_label(v: &f64) -> String {
+    format_tick(*v)
+}
+
+/// Splits `(x, y)` pairs into runs of drawable points (finite, positive on log axes).
+fn drawable_runs(s: &Series, log_x: bool, log_y: bool) -> Vec<Vec<(f64, f64)>> {
+    let mut runs = vec![Vec::new()];
+    for (&x, &y) in s.x.iter().zip(&s.y) {
+        let ok = x.is_finite() && y.is_finite() && (!log_x || x > 0.0) && (!log_y || y > 0.0);
+        if ok {
+            if let Some(run) = runs.last_mut() {
+                run.push((x, y));
+            }
+        } else if runs.last().is_some_and(|r| !r.is_empty()) {
+            runs.push(Vec::new());
+        }
+    }
+    runs.retain(|r| !r.is_empty());
+    runs
+}
+
+fn fill_chart<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    plot: &XyPlot,
+    h: u32,
+    y_floor: f64,
+) -> Result<(), Error>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let name = plot.title.as_str();
+    let font = label_px(h);
+    pe(
+        name,
+        chart
+            .configure_mesh()
+            .x_desc(plot.x_label.as_str())
+            .y_desc(plot.y_label.as_str())
+            .x_label_formatter(&tick_label)
+            .y_label_formatter(&tick_label)
+            .label_style((FAMILY, font))
+            .axis_desc_style((FAMILY, font))
+            .light_line_style(RGBColor(235, 235, 235))
+            .bold_line_style(RGBColor(200, 200, 200))
+            .draw(),
+    )?;
+
+    let mut any_label = false;
+    for (i, s) in plot.series.iter().enumerate() {
+        let colour = series_colour(i);
+        let runs = drawable_runs(s, plot.log_x, plot.log_y);
+        let with_line = matches!(s.style, SeriesStyle::Line | SeriesStyle::LinePoints);
+        let with_points = matches!(s.style, SeriesStyle::Points | SeriesStyle::LinePoints);
+        if with_line {
+            for run in &runs {
+                pe(
+                    name,
+                    chart.draw_series(LineSeries::new(run.iter().copied(), colour.stroke_width(2))),
+                )?;
+            }
+        }
+        if with_points {
+            pe(
+                name,
+                chart.draw_series(
+                    runs.iter()
+                        .flatten()
+                        .map(|&(x, y)| Circle::new((x, y), 3, colour.filled())),
+                ),
+            )?;
+        }
+        if s.y_err.is_some() {
+            let bars: Vec<(f64, f64, f64)> = s
+                .triples()
+                .filter(|&(x, y, e)| {
+                    x.is_finite()
+                        && y.is_finite()
+                        && e > 0.0
+                        && (!plot.log_x || x > 0.0)
+                        && (!plot.log_y || y > 0.0)
+                })
+                .map(|(x, y, e)| {
+                    let lo = if plot.log_y && y - e <= 0.0 {
+                        y_floor
+                    } else {
+                        y - e
+                    };
+                    (x, lo, y + e)
+                })
+                .collect();
+            let stroke = colour.stroke_width(1);
+            pe(
+                name,
+                chart.draw_series(
+                    bars.iter()
+                        .map(|&(x, lo, hi)| PathElement::new(vec![(x, lo), (x, hi)], stroke)),
+                ),
+            )?;
+            let caps = bars.iter().flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)]);
+            pe(
+                name,
+                chart.draw_series(caps.map(|at| {
+                    EmptyElement::at(at) + PathElement::new(vec![(-3, 0), (3, 0)], stroke)
+                })),
+            )?;
+        }
+        if !s.label.is_empty() {
+            any_label = true;
+            let anno = pe(
+                name,
+                chart.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>()),
+            )?;
+            anno.label(s.label.as_str()).legend(move |(x, y)| {
+                let line_style = if with_line {
+                    colour.stroke_width(2)
+                } else {
+                    colour.mix(0.0).stroke_width(0)
+                };
+                let marker_r = if with_points { 3 } else { 0 };
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (20, 0)], line_style)
+                    + Circle::new((10, 0), marker_r, colour.filled())
+            });
+        }
+    }
+
+    let (x0, x1) = plot.x_range();
+    for (i, line) in plot.hlines.iter().enumerate() {
+        if !line.y.is_finite() || (plot.log_y && line.y <= 0.0) {
+            continue;
+        }
+        let colour = hline_colour(i);
+        let style: ShapeStyle = colour.stroke_width(2);
+        let anno = pe(
+            name,
+            chart.draw_series(DashedLineSeries::new(
+                [(x0, line.y), (x1, line.y)],
+                8,
+                5,
+                style,
+            )),
+        )?;
+        if !line.label.is_empty() {
+            any_label = true;
+            anno.label(line.label.as_str()).legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (8, 0)], style)
+                    + PathElement::new(vec![(12, 0), (20, 0)], style)
+            });
+        }
+    }
+
+    if any_label {
+        pe(
+            name,
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font((FAMILY, font))
+                .draw(),
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_break_at_nan_and_non_positive_on_log() {
+        let s = Series::line(
+            "a",
+            vec![1.0, 2.0, f64::NAN, 4.0, 5.0],
+            vec![1.0, 2.0, 3.0, -1.0, 5.0],
+        );
+        let runs = drawable_runs(&s, false, false);
+        assert_eq!(
+            runs,
+            vec![vec![(1.0, 1.0), (2.0, 2.0)], vec![(4.0, -1.0), (5.0, 5.0)]]
+        );
+        let runs = drawable_runs(&s, false, true);
+        assert_eq!(runs, vec![vec![(1.0, 1.0), (2.0, 2.0)], vec![(5.0, 5.0)]]);
+    }
+
+    #[test]
+    fn y_range_covers_error_bars_and_hlines() {
+        let p = XyPlot::new("t", "x [s]", "y [ADU]")
+            .with_series(
+                Series::points("d", vec![0.0, 1.0], vec![1.0, 2.0]).with_y_err(vec![1.0, 1.0]),
+            )
+            .with_hline(10.0, "limit");
+        let (lo, hi) = p.y_range();
+        // Data span [0, 10] -> padded by 0.5.
+        assert!(
+            (lo + 0.5).abs() < 1e-12 && (hi - 10.5).abs() < 1e-12,
+            "{lo} {hi}"
+        );
+    }
+
+    #[test]
+    fn length_mismatch_is_an_error() {
+        let p =
+            XyPlot::new("t", "x", "y").with_series(Series::line("bad", vec![1.0, 2.0], vec![1.0]));
+        assert!(matches!(
+            p.render_png(100, 100),
+            Err(Error::LengthMismatch {
+                what: "y",
+                got: 1,
+                expected: 2,
+                ..
+            })
+        ));
+        let p = XyPlot::new("t", "x", "y")
+            .with_series(Series::line("bad", vec![1.0], vec![1.0]).with_y_err(vec![]));
+        assert!(matches!(
+            p.validate(),
+            Err(Error::LengthMismatch { what: "y_err", .. })
+        ));
+    }
+}
