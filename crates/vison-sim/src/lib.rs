@@ -2,6 +2,17 @@
 //! calibration test), ELVIS acquisition scripts (.xlsx), OGSE/chamber profiles, the
 //! test-duration model and the synthetic campaign generator.
 
+pub mod duration;
 mod error;
+pub mod ogse;
+pub mod scripts;
+pub mod testdefs;
 
+pub use duration::duration_s;
 pub use error::Error;
+pub use ogse::OgseProfile;
+pub use scripts::{read_script_xlsx, write_script_xlsx, write_scripts};
+pub use testdefs::{
+    ElvisVersion, ExposureSpec, ScriptColumn, ScriptValue, TestDef, TestOptions, check_structure,
+    expand, known_tests, test_def,
+};
