@@ -1,5 +1,6 @@
 //! Backend plumbing: draw any figure to PNG bytes or an SVG string.
 
+use base64::Engine as _;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -9,12 +10,30 @@ use crate::font::ensure_font;
 /// Smallest and largest accepted figure side in pixels.
 const SIZE_RANGE_PX: std::ops::RangeInclusive<u32> = 32..=10_000;
 
+/// An RGB bitmap to place on the finished figure at a pixel position (image-map panels).
+///
+/// Kept outside plotters so that the SVG output embeds one PNG per panel instead of one
+/// rectangle per pixel.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Blit {
+    /// Upper-left corner in figure pixels.
+    pub(crate) pos_px: (i32, i32),
+    /// Width and height in pixels.
+    pub(crate) size_px: (u32, u32),
+    /// Row-major RGB bytes, `3 * w * h` long.
+    pub(crate) rgb: Vec<u8>,
+}
+
 /// A figure that can draw itself on any plotters drawing area.
 pub(crate) trait Figure {
     /// Title used in error messages.
     fn figure_name(&self) -> &str;
-    /// Draws the whole figure on `area`.
-    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), Error>;
+    /// Draws the whole figure on `area`, pushing bitmaps to place on top into `blits`.
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        blits: &mut Vec<Blit>,
+    ) -> Result<(), Error>;
 }
 
 /// Maps a plotters result into this crate's error, naming the figure.
@@ -46,10 +65,14 @@ pub(crate) fn render_png<F: Figure>(
     ensure_font()?;
     let name = fig.figure_name();
     let mut rgb = vec![255u8; width_px as usize * height_px as usize * 3];
+    let mut blits = Vec::new();
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (width_px, height_px)).into_drawing_area();
-        fig.draw_on(&root)?;
+        fig.draw_on(&root, &mut blits)?;
         pe(name, root.present())?;
+    }
+    for b in &blits {
+        copy_blit(&mut rgb, width_px, height_px, b);
     }
     encode_png(name, &rgb, width_px, height_px)
 }
@@ -64,12 +87,55 @@ pub(crate) fn render_svg<F: Figure>(
     ensure_font()?;
     let name = fig.figure_name();
     let mut svg = String::new();
+    let mut blits = Vec::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width_px, height_px)).into_drawing_area();
-        fig.draw_on(&root)?;
+        fig.draw_on(&root, &mut blits)?;
         pe(name, root.present())?;
     }
+    if blits.is_empty() {
+        return Ok(svg);
+    }
+    let mut images = String::new();
+    for b in &blits {
+        let png = encode_png(name, &b.rgb, b.size_px.0, b.size_px.1)?;
+        images.push_str(&format!(
+            "<image x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\" href=\"data:image/png;base64,{}\"/>\n",
+            b.pos_px.0,
+            b.pos_px.1,
+            b.size_px.0,
+            b.size_px.1,
+            base64::engine::general_purpose::STANDARD.encode(png)
+        ));
+    }
+    match svg.rfind("</svg>") {
+        Some(end) => svg.insert_str(end, &images),
+        None => svg.push_str(&images),
+    }
     Ok(svg)
+}
+
+/// Copies a blit into an RGB buffer of `width_px` x `height_px`, clipping at the edges.
+fn copy_blit(dst: &mut [u8], width_px: u32, height_px: u32, b: &Blit) {
+    let (bw, bh) = (b.size_px.0 as i64, b.size_px.1 as i64);
+    if b.rgb.len() < (bw * bh * 3) as usize {
+        return;
+    }
+    for y in 0..bh {
+        let ty = i64::from(b.pos_px.1) + y;
+        if ty < 0 || ty >= i64::from(height_px) {
+            continue;
+        }
+        for x in 0..bw {
+            let tx = i64::from(b.pos_px.0) + x;
+            if tx < 0 || tx >= i64::from(width_px) {
+                continue;
+            }
+            let d = ((ty * i64::from(width_px) + tx) * 3) as usize;
+            let s = ((y * bw + x) * 3) as usize;
+            dst[d..d + 3].copy_from_slice(&b.rgb[s..s + 3]);
+        }
+    }
 }
 
 /// Encodes an 8-bit RGB buffer as PNG.
@@ -117,6 +183,20 @@ mod tests {
         let png = encode_png("t", &rgb, 7, 5).unwrap();
         assert_eq!(png_size_px(&png), Some((7, 5)));
         assert_eq!(png_size_px(b"not a png at all, definitely not"), None);
+    }
+
+    #[test]
+    fn blit_is_clipped_to_the_canvas() {
+        let mut dst = vec![0u8; 4 * 3 * 3];
+        let b = Blit {
+            pos_px: (2, -1),
+            size_px: (3, 2),
+            rgb: (0..18).collect(),
+        };
+        copy_blit(&mut dst, 4, 3, &b);
+        // Only source row 1, columns 0..2 land at canvas row 0, columns 2..4.
+        assert_eq!(&dst[6..12], &[9, 10, 11, 12, 13, 14]);
+        assert!(dst[12..].iter().all(|v| *v == 0) && dst[..6].iter().all(|v| *v == 0));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use crate::Error;
 use crate::axis::{format_tick, padded_range};
 use crate::font::FAMILY;
-use crate::render::{Figure, pe, render_png, render_svg};
+use crate::render::{Blit, Figure, pe, render_png, render_svg};
 use crate::style::{hline_colour, label_px, series_colour, title_px};
 
 /// How a series is drawn.
@@ -216,26 +216,37 @@ impl Figure for XyPlot {
         &self.title
     }
 
-    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), Error> {
-        draw_xy(self, area)
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        _blits: &mut Vec<Blit>,
+    ) -> Result<(), Error> {
+        let (_, h) = area.dim_in_pixel();
+        draw_xy(self, area, h)
     }
 }
 
 /// Draws `plot` filling `area` (white background, title, axes, series, legend).
+///
+/// Text sizes follow `text_base_px` (the whole figure's height), so that stacked panels share
+/// label-area widths and their axes line up.
 pub(crate) fn draw_xy<DB: DrawingBackend>(
     plot: &XyPlot,
     area: &DrawingArea<DB, Shift>,
+    text_base_px: u32,
 ) -> Result<(), Error> {
     plot.validate()?;
     let name = plot.title.as_str();
     pe(name, area.fill(&WHITE))?;
-    let (_, h) = area.dim_in_pixel();
+    let h = text_base_px;
     let (x0, x1) = plot.x_range();
     let (y0, y1) = plot.y_range();
     let mut builder = ChartBuilder::on(area);
+    if !plot.title.is_empty() {
+        builder.caption(&plot.title, (FAMILY, title_px(h)));
+    }
     builder
         .margin(10)
-        .caption(&plot.title, (FAMILY, title_px(h)))
         .x_label_area_size(label_px(h) * 3)
         .y_label_area_size(label_px(h) * 5);
     match (plot.log_x, plot.log_y) {
@@ -301,10 +312,13 @@ where
 {
     let name = plot.title.as_str();
     let font = label_px(h);
+    let (area_w, area_h) = chart.plotting_area().dim_in_pixel();
     pe(
         name,
         chart
             .configure_mesh()
+            .x_labels((area_w / (font * 6)).clamp(2, 10) as usize)
+            .y_labels((area_h / (font * 3)).clamp(2, 10) as usize)
             .x_desc(plot.x_label.as_str())
             .y_desc(plot.y_label.as_str())
             .x_label_formatter(&tick_label)

@@ -115,3 +115,98 @@ fn invalid_size_is_rejected() {
     assert!(hk_like_plot().render_png(0, 100).is_err());
     assert!(hk_like_plot().render_svg(100, 20_000).is_err());
 }
+
+/// A synthetic quadrant: offset plus a gradient, noise-like pattern and a few hot pixels.
+pub(crate) fn synthetic_quadrant(
+    ccd: usize,
+    q: usize,
+    rows: usize,
+    cols: usize,
+) -> ndarray::Array2<f32> {
+    ndarray::Array2::from_shape_fn((rows, cols), |(r, c)| {
+        let base = 1000.0 + 10.0 * ccd as f32 + 3.0 * q as f32;
+        let grad = 4.0 * r as f32 / rows as f32;
+        let pattern = ((r * 31 + c * 17) % 23) as f32 / 23.0 - 0.5;
+        if (r * cols + c).is_multiple_of(997) {
+            60000.0
+        } else {
+            base + grad + pattern
+        }
+    })
+}
+
+pub(crate) fn quadrant_map() -> vison_report::ImagePlot {
+    let mut plot = vison_report::ImagePlot::new(
+        "Master bias, 3 CCDs x 4 quadrants",
+        "column [px]",
+        "row [px]",
+        "bias [ADU]",
+    )
+    .with_grid_cols(4);
+    for ccd in 0..3 {
+        for (q, name) in ["E", "F", "G", "H"].iter().enumerate() {
+            let data = synthetic_quadrant(ccd, q, 206, 204);
+            plot = plot.with_panel(
+                format!("CCD{} {name}", ccd + 1),
+                data.view(),
+                vison_report::ScaleLimits::default(),
+            );
+        }
+    }
+    plot
+}
+
+#[test]
+fn image_grid_histogram_fit_render_at_requested_sizes() {
+    let dir = crate::output_dir();
+    let map = quadrant_map();
+    let png = map.render_png(1400, 1000).unwrap();
+    assert_eq!(png_size_px(&png), Some((1400, 1000)));
+    std::fs::write(dir.join("quadrant_map.png"), &png).unwrap();
+    let shared = map
+        .clone()
+        .with_shared_scale(true)
+        .render_png(1400, 1000)
+        .unwrap();
+    std::fs::write(dir.join("quadrant_map_shared.png"), &shared).unwrap();
+    let svg = map.render_svg(900, 700).unwrap();
+    assert!(
+        svg.contains("data:image/png;base64,"),
+        "panels should be embedded PNG in the SVG"
+    );
+
+    let values: Vec<f64> = synthetic_quadrant(0, 0, 100, 100)
+        .iter()
+        .map(|v| f64::from(*v))
+        .collect();
+    let hist = vison_report::Histogram::new("Pixel values CCD1 E", "value [ADU]", "pixels per bin")
+        .with_data("CCD1 E", values.clone())
+        .with_data("shifted", values.iter().map(|v| v + 2.0).collect())
+        .with_range(995.0, 1010.0)
+        .with_bins(60);
+    let png = hist.render_png(800, 500).unwrap();
+    assert_eq!(png_size_px(&png), Some((800, 500)));
+    std::fs::write(dir.join("histogram.png"), &png).unwrap();
+
+    let mean: Vec<f64> = (1..=20).map(|i| f64::from(i) * 2000.0).collect();
+    let var: Vec<f64> = mean
+        .iter()
+        .enumerate()
+        .map(|(i, m)| m / 3.3 + 2.0 + if i % 2 == 0 { 20.0 } else { -20.0 })
+        .collect();
+    let fit = vison_report::FitPlot::new(
+        vison_report::FitAxes::new(
+            "PTC CCD1 E",
+            "mean signal [ADU]",
+            "variance [ADU^2]",
+            "residual [ADU^2]",
+        ),
+        Series::points("flat pairs", mean, var.clone()).with_y_err(vec![25.0; 20]),
+        "gain 3.3 e-/ADU",
+        |m| m / 3.3 + 2.0,
+    )
+    .unwrap();
+    let png = fit.render_png(800, 600).unwrap();
+    assert_eq!(png_size_px(&png), Some((800, 600)));
+    std::fs::write(dir.join("fit.png"), &png).unwrap();
+}
