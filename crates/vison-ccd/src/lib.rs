@@ -1,1 +1,24 @@
-//! Euclid VIS CCD data model.
+//! Euclid VIS CCD data model: ELVIS FITS frames, geometry and coordinate frames,
+//! section statistics, offset subtraction, image operations and memory-bounded stacking.
+//!
+//! Frames are `data[[y, x]]` arrays in the CCD (DS9) frame; quadrants are handled through
+//! zero-copy canonical views with the readout node at `[0, 0]` ([`Frame::quad_canonical`]).
+//! Only the [`fits`] module talks to the FITS library.
+
+pub mod coords;
+mod error;
+pub mod fits;
+mod frame;
+pub mod geometry;
+mod header;
+pub mod model2d;
+pub mod offset;
+pub mod ops;
+pub mod stack;
+pub mod stats;
+
+pub use error::{Error, Result};
+pub use fits::{read_frame, write_product, write_raw_frame};
+pub use frame::{Frame, cutout, qcan_view, qcan_view_mut};
+pub use geometry::{FrameGeometry, PixelBox, Quadrant, Section};
+pub use header::{Header, HeaderCard, HeaderValue, STRUCTURAL_KEYS};

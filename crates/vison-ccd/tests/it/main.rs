@@ -1,0 +1,5 @@
+//! Integration tests of vison-ccd: FITS round trips, malformed files, recovery of injected
+//! offsets and noise.
+
+mod fits_io;
+mod recovery;
