@@ -41,7 +41,6 @@ pub enum ElvisVersion {
     V7_5_X,
 }
 
-
 /// Every supported version, oldest first.
 pub const ELVIS_VERSIONS: &[ElvisVersion] = &[
     ElvisVersion::V5_7_02,
