@@ -1,0 +1,2 @@
+//! vison-pipe command line.
+fn main() {}

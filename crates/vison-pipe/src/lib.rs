@@ -1,0 +1,1 @@
+//! vison-pipe: the test-task orchestrator of vison-rs.
