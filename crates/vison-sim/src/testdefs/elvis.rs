@@ -467,3 +467,66 @@ mod tests {
         );
     }
 }
+
+impl From<ElvisVersion> for vison_explog::ElvisVersion {
+    fn from(v: ElvisVersion) -> Self {
+        use vison_explog::ElvisVersion as X;
+        match v {
+            ElvisVersion::V5_7_02 => X::V5_7_02,
+            ElvisVersion::V5_7_04 => X::V5_7_04,
+            ElvisVersion::V5_7_09 => X::V5_7_09,
+            ElvisVersion::V6_0_0 => X::V6_0_0,
+            ElvisVersion::V6_1_0 => X::V6_1_0,
+            ElvisVersion::V6_3_0 => X::V6_3_0,
+            ElvisVersion::V6_5_X => X::V6_5_X,
+            ElvisVersion::V7_2_X => X::V7_2_X,
+            ElvisVersion::V7_5_X => X::V7_5_X,
+        }
+    }
+}
+
+impl ElvisVersion {
+    /// The script version for an EXP_LOG version of `vison-explog` (5.7.06-5.7.08 share the
+    /// 5.7.04 layout); `None` for hand-written FPA logs, which have no scripts.
+    pub fn from_explog(v: vison_explog::ElvisVersion) -> Option<Self> {
+        use vison_explog::ElvisVersion as X;
+        Some(match v {
+            X::V5_7_02 => ElvisVersion::V5_7_02,
+            X::V5_7_04 | X::V5_7_06 | X::V5_7_07 | X::V5_7_08 => ElvisVersion::V5_7_04,
+            X::V5_7_09 => ElvisVersion::V5_7_09,
+            X::V6_0_0 => ElvisVersion::V6_0_0,
+            X::V6_1_0 => ElvisVersion::V6_1_0,
+            X::V6_3_0 => ElvisVersion::V6_3_0,
+            X::V6_5_X => ElvisVersion::V6_5_X,
+            X::V7_2_X => ElvisVersion::V7_2_X,
+            X::V7_5_X => ElvisVersion::V7_5_X,
+            X::Fpa => return None,
+        })
+    }
+
+    /// EXP_LOG column names of this version, in file order (from `vison-explog`).
+    pub fn explog_columns(self) -> Vec<&'static str> {
+        vison_explog::ElvisVersion::from(self).explog_columns()
+    }
+}
+
+#[cfg(test)]
+mod explog_consistency {
+    use super::*;
+
+    #[test]
+    fn every_mapped_key_is_an_explog_column_of_its_version() {
+        for v in ELVIS_VERSIONS {
+            let cols = v.explog_columns();
+            for k in CANONICAL_SCRIPT_KEYS {
+                if let Some(name) = v.explog_key(k) {
+                    assert!(
+                        cols.contains(&name),
+                        "{v}: {k} -> {name} is not an EXP_LOG column"
+                    );
+                }
+            }
+            assert_eq!(ElvisVersion::from_explog((*v).into()), Some(*v));
+        }
+    }
+}
