@@ -1,0 +1,7 @@
+//! Integration tests of vison-flat: golden values and synthetic data with known truth.
+
+mod flatfield;
+mod golden;
+mod nonlinearity;
+mod ptc_synthetic;
+mod sim;
