@@ -43,4 +43,7 @@ pub enum Error {
         /// Underlying message.
         msg: String,
     },
+    /// An exposure-log operation failed.
+    #[error("exposure log: {0}")]
+    ExpLog(#[from] vison_explog::Error),
 }

@@ -5,6 +5,7 @@ mod catalog;
 mod def;
 mod elvis;
 mod expand;
+mod explog_check;
 mod value;
 
 pub use catalog::{known_tests, test_def};
@@ -14,4 +15,5 @@ pub use expand::{
     ColumnCheck, ExposureSpec, KeyMismatch, ObservedExposure, REL_TOL, StructureCheck, as_observed,
     check_structure, expand,
 };
+pub use explog_check::{check_explog, observed_from_row};
 pub use value::{KeyKind, ScriptValue, is_voltage_key, key_kind};

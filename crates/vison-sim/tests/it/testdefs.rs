@@ -690,3 +690,57 @@ fn a_profile_with_a_missing_pattern_file_is_an_error() {
     std::fs::write(&path, "{\"tFWC_point\": {\"nmX\": 1.0}}").unwrap();
     assert!(OgseProfile::from_path(&path).is_err());
 }
+
+/// An exposure log holding `def` for CCDs 1..3 (rows of one ObsID per frame), with `skip`
+/// frames left out.
+fn explog_of(def: &TestDef, skip: &[usize]) -> vison_explog::ExpLog {
+    let v: vison_explog::ElvisVersion = def.elvis.into();
+    let mut log = vison_explog::ExpLog::with_version(v);
+    for (k, spec) in expand(def).iter().enumerate() {
+        if skip.contains(&k) {
+            continue;
+        }
+        for ccd in 1..=3 {
+            let mut row = spec.to_explog_row(log.schema().clone()).unwrap();
+            row.set("ObsID", 1000 + k as i64).unwrap();
+            row.set("CCD", format!("CCD{ccd}")).unwrap();
+            log.push(row).unwrap();
+        }
+    }
+    log
+}
+
+#[test]
+fn explog_tables_are_checked_per_ccd() {
+    for v in [
+        ElvisVersion::V7_5_X,
+        ElvisVersion::V6_3_0,
+        ElvisVersion::V6_0_0,
+    ] {
+        let o = TestOptions {
+            elvis: v,
+            ..TestOptions::default()
+        };
+        let d = test_def("CHINJ01", &o).unwrap();
+        let res = vison_sim::testdefs::check_explog(&d, &explog_of(&d, &[]));
+        assert_eq!(res.len(), 3);
+        assert!(
+            res.values()
+                .all(|r| r.checks_out && r.observed_frames == 42),
+            "{v}: {:?}",
+            res[&1].messages
+        );
+        let res = vison_sim::testdefs::check_explog(&d, &explog_of(&d, &[30]));
+        assert_eq!(res[&2].columns[30].missing_frames, 1, "{v}");
+        assert!(!res[&3].checks_out);
+    }
+    // Rows of another test or another filter are not selected.
+    let d = test_def("PTC02_730", &TestOptions::default()).unwrap();
+    let other = test_def("PTC02_880", &TestOptions::default()).unwrap();
+    let mut log = explog_of(&d, &[]);
+    for r in explog_of(&other, &[]).rows() {
+        log.push(r.clone()).unwrap();
+    }
+    let res = vison_sim::testdefs::check_explog(&d, &log);
+    assert!(res[&1].checks_out, "{:?}", res[&1].messages);
+}
