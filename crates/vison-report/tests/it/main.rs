@@ -1,6 +1,8 @@
 //! Integration tests for vison-report (one binary, one module per area).
 
+mod browser;
 mod plots;
+mod sample;
 
 /// Directory for files a person may want to look at after the tests (PNG, HTML).
 pub(crate) fn output_dir() -> std::path::PathBuf {
