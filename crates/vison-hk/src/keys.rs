@@ -31,6 +31,24 @@ pub fn hk_keys(version: ElvisVersion) -> Option<&'static [&'static str]> {
     })
 }
 
+/// The ELVIS version whose HK key list best matches `keys` (time column excluded): an exact
+/// match (the newest of equal lists) or else the largest overlap if at least half the keys
+/// agree. `None` when nothing fits.
+pub fn detect_hk_version(keys: &[String]) -> Option<ElvisVersion> {
+    let have: Vec<String> = keys.iter().map(|k| k.trim().to_ascii_lowercase()).collect();
+    let mut best: Option<(ElvisVersion, f64)> = None;
+    for v in ElvisVersion::ALL {
+        let Some(list) = hk_keys(v) else { continue };
+        let want: Vec<String> = list.iter().map(|k| k.to_ascii_lowercase()).collect();
+        let common = have.iter().filter(|k| want.contains(k)).count();
+        let score = common as f64 / have.len().max(want.len()).max(1) as f64;
+        if best.is_none_or(|(_, b)| score >= b) {
+            best = Some((v, score));
+        }
+    }
+    best.filter(|(_, s)| *s >= 0.5).map(|(v, _)| v)
+}
+
 /// True when ELVIS `version` writes per-key lines (pre-QM, 5.7.x with x <= 7) rather than
 /// a time-stamped table.
 pub fn is_pre_qm(version: ElvisVersion) -> bool {
@@ -141,6 +159,26 @@ mod tests {
         );
         let k63 = hk_keys(ElvisVersion::V6_3_0).unwrap_or(&[]);
         assert_eq!(k63.first(), Some(&"CCD1_OD_T"));
+    }
+
+    #[test]
+    fn detects_versions_from_keys() {
+        for v in [
+            ElvisVersion::V5_7_09,
+            ElvisVersion::V6_1_0,
+            ElvisVersion::V6_3_0,
+            ElvisVersion::V6_5_X,
+            ElvisVersion::V7_2_X,
+            ElvisVersion::V7_5_X,
+        ] {
+            let keys: Vec<String> = hk_keys(v)
+                .unwrap_or(&[])
+                .iter()
+                .map(|k| format!(" {k} "))
+                .collect();
+            assert_eq!(detect_hk_version(&keys), Some(v));
+        }
+        assert_eq!(detect_hk_version(&["foo".to_string()]), None);
     }
 
     #[test]

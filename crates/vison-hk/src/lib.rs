@@ -18,7 +18,9 @@ mod write;
 
 pub use check::{CheckOn, CheckReport, CheckResult, Verdict, check_abs, check_vs_command};
 pub use error::{Error, Result};
-pub use keys::{PIPELINE_HK_KEYS, TIME_COLUMN, commanded_column, hk_keys, is_pre_qm};
+pub use keys::{
+    PIPELINE_HK_KEYS, TIME_COLUMN, commanded_column, detect_hk_version, hk_keys, is_pre_qm,
+};
 pub use limits::{HkLimits, Limit, LimitSet};
 pub use parse::{
     HkFile, HkFormat, HkLoadOptions, HkName, load_hk, load_hk_files, parse_hk_bytes, parse_hk_str,

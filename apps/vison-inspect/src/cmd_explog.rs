@@ -1,0 +1,169 @@
+//! `vison-inspect explog`: summary of ELVIS exposure logs.
+#![allow(clippy::print_stdout)]
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Map, Value, json};
+use vison_explog::{ElvisVersion, ExpLog, LoadOptions, LoadReport, Summary, load_explog};
+
+/// Arguments of `vison-inspect explog`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ExplogArgs {
+    /// Exposure-log files (EXP_LOG_<DDMMYY>.txt); several are merged in the order given.
+    #[arg(required = true)]
+    pub(crate) files: Vec<PathBuf>,
+    /// ELVIS version (5.7.02 ... 7.5.X, FPA); detected from the header and egse_ver when absent.
+    #[arg(long)]
+    pub(crate) elvis: Option<String>,
+    /// Print a JSON object instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Parse `--elvis`.
+pub(crate) fn parse_elvis(text: Option<&str>) -> Result<Option<ElvisVersion>> {
+    text.map(|t| {
+        t.parse::<ElvisVersion>()
+            .with_context(|| format!("--elvis {t}"))
+    })
+    .transpose()
+}
+
+/// Load and merge exposure logs; rows that cannot be parsed make this fail with their
+/// file, line and column.
+pub(crate) fn load_logs(
+    files: &[PathBuf],
+    elvis: Option<ElvisVersion>,
+) -> Result<(ExpLog, Vec<LoadReport>)> {
+    let opts = LoadOptions {
+        elvis,
+        strict: false,
+    };
+    let mut logs = Vec::with_capacity(files.len());
+    let mut reports = Vec::with_capacity(files.len());
+    for f in files {
+        let loaded = load_explog(f, &opts)
+            .with_context(|| format!("{}: cannot read exposure log", f.display()))?;
+        check_bad_rows(f, &loaded.report)?;
+        logs.push(loaded.log);
+        reports.push(loaded.report);
+    }
+    Ok((ExpLog::merge(&logs), reports))
+}
+
+fn check_bad_rows(file: &Path, report: &LoadReport) -> Result<()> {
+    let Some(first) = report.bad_rows.first() else {
+        return Ok(());
+    };
+    let mut msg = format!(
+        "{}: {} row(s) cannot be parsed; first: {}",
+        file.display(),
+        report.bad_rows.len(),
+        first.to_error(&file.display().to_string())
+    );
+    for more in report.bad_rows.iter().skip(1).take(4) {
+        msg.push_str(&format!(
+            "; line {}, column {}: {}",
+            more.line, more.column, more.message
+        ));
+    }
+    bail!(msg)
+}
+
+fn warnings_of(reports: &[LoadReport]) -> Vec<String> {
+    let mut out = Vec::new();
+    let first = reports.first().map(|r| r.version);
+    for r in reports {
+        for w in &r.warnings {
+            out.push(format!("{}: {w}", r.file));
+        }
+        if Some(r.version) != first {
+            out.push(format!(
+                "{}: ELVIS {} differs from the first log's {}; columns were united",
+                r.file,
+                r.version,
+                first.map_or("?", ElvisVersion::as_str)
+            ));
+        }
+    }
+    out
+}
+
+fn json_summary(s: &Summary, warnings: &[String]) -> Value {
+    let mut tests = Map::new();
+    for t in &s.tests {
+        tests.insert(t.name.clone(), json!({ "frames": t.frames }));
+    }
+    json!({
+        "elvis": s.elvis.as_str(),
+        "rows": s.rows,
+        "obsids": s.obsid_range.map(|(a, b)| json!([a, b])).unwrap_or(Value::Null),
+        "ccds": s.ccds,
+        "tests": tests,
+        "warnings": warnings,
+    })
+}
+
+fn print_text(s: &Summary, reports: &[LoadReport], warnings: &[String]) {
+    for r in reports {
+        println!(
+            "{}: {} rows, ELVIS {} ({:?}){}",
+            r.file,
+            r.rows,
+            r.version,
+            r.version_source,
+            if r.partial_last_line {
+                ", last line incomplete"
+            } else {
+                ""
+            }
+        );
+    }
+    let range = s
+        .obsid_range
+        .map_or_else(|| "-".to_string(), |(a, b)| format!("{a}-{b}"));
+    println!(
+        "ELVIS {}; {} rows; {} exposures; ObsID {range}; CCDs {}",
+        s.elvis,
+        s.rows,
+        s.exposures,
+        s.ccds.join(" ")
+    );
+    println!(
+        "{:<16} {:>7} {:>7} {:>13} {:>20} {:>12}",
+        "test", "frames", "rows", "ObsIDs", "start", "duration_s"
+    );
+    for t in &s.tests {
+        println!(
+            "{:<16} {:>7} {:>7} {:>13} {:>20} {:>12}",
+            t.name,
+            t.frames,
+            t.rows,
+            format!("{}-{}", t.obsid_first, t.obsid_last),
+            t.start.map_or_else(|| "-".to_string(), |x| x.to_string()),
+            t.duration_s
+                .map_or_else(|| "-".to_string(), |d| format!("{d:.0}"))
+        );
+    }
+    for w in warnings {
+        println!("warning: {w}");
+    }
+}
+
+/// Run `vison-inspect explog`.
+pub(crate) fn run(args: &ExplogArgs) -> Result<()> {
+    let elvis = parse_elvis(args.elvis.as_deref())?;
+    let (log, reports) = load_logs(&args.files, elvis)?;
+    let summary = log.summary();
+    let warnings = warnings_of(&reports);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json_summary(&summary, &warnings))?
+        );
+    } else {
+        print_text(&summary, &reports, &warnings);
+    }
+    Ok(())
+}

@@ -1,0 +1,336 @@
+//! `vison-inspect hk`: HK statistics, limit checks, commanded-vs-HK check and HK plots.
+#![allow(clippy::print_stdout)]
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Map, Value, json};
+use vison_explog::ElvisVersion;
+use vison_hk::{
+    CheckOn, CheckReport, CheckResult, HkFile, HkLimits, HkLoadOptions, HkReadings, HkSeries,
+    Limit, LimitSet, PIPELINE_HK_KEYS, check_abs, check_vs_command, detect_hk_version, load_hk,
+};
+use vison_report::{HLine, PlotGrid, Series, XyPlot};
+
+use crate::cmd_explog::{load_logs, parse_elvis};
+
+/// Arguments of `vison-inspect hk`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct HkArgs {
+    /// HK files: per exposure (HK_<ObsID>_<DDMMYY>D<hhmmss>T_ROE<r>.txt) or daily masters
+    /// (HK_<dd-mm-yy>_ROE1_<NN>.txt).
+    #[arg(required = true)]
+    pub(crate) files: Vec<PathBuf>,
+    /// ELVIS version (5.7.02 ... 7.5.X); detected from the keys when absent.
+    #[arg(long)]
+    pub(crate) elvis: Option<String>,
+    /// Print a JSON object instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// List every value out of its safe limits (absolute and identity limits), per file.
+    #[arg(long)]
+    pub(crate) check: bool,
+    /// Exposure log: check HK voltages against the commanded values (+-0.2 V).
+    #[arg(long)]
+    pub(crate) explog: Option<PathBuf>,
+    /// Write a PNG of the time series of the chosen keys with their safe limits.
+    #[arg(long)]
+    pub(crate) plot: Option<PathBuf>,
+    /// Keys to plot, comma separated (default: the pipeline's HK keys present in the files).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) keys: Option<Vec<String>>,
+}
+
+fn load_files(args: &HkArgs, elvis: Option<ElvisVersion>) -> Result<Vec<HkFile>> {
+    let opts = HkLoadOptions {
+        elvis,
+        strict: false,
+    };
+    let mut out = Vec::with_capacity(args.files.len());
+    for p in &args.files {
+        let f =
+            load_hk(p, &opts).with_context(|| format!("{}: cannot read HK file", p.display()))?;
+        if let Some(first) = f.bad_rows.first() {
+            bail!(
+                "{}: {} line(s) cannot be parsed; first: line {}, column {}: {}",
+                p.display(),
+                f.bad_rows.len(),
+                first.line,
+                first.column,
+                first.message
+            );
+        }
+        out.push(f);
+    }
+    Ok(out)
+}
+
+fn num(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+fn limit_json(l: &Limit) -> Value {
+    match *l {
+        Limit::Relative { lo, hi } => json!({"type": "relative", "lo": num(lo), "hi": num(hi)}),
+        Limit::Absolute { lo, hi } => json!({"type": "absolute", "lo": num(lo), "hi": num(hi)}),
+        Limit::Identity(v) => json!({"type": "identity", "value": num(v)}),
+    }
+}
+
+fn limit_text(l: &Limit) -> String {
+    match *l {
+        Limit::Relative { lo, hi } => format!("command{lo:+}..{hi:+}"),
+        Limit::Absolute { lo, hi } => format!("({lo}, {hi})"),
+        Limit::Identity(v) => format!("= {v}"),
+    }
+}
+
+fn violation_json(r: &CheckResult, check: &str) -> Value {
+    json!({
+        "check": check,
+        "key": r.key,
+        "file": r.file,
+        "obsid": r.obsid,
+        "time": r.time.map(|t| t.to_string()),
+        "value": num(r.value),
+        "commanded": r.commanded.map(num),
+        "limits": limit_json(&r.limit),
+        "verdict": r.verdict,
+    })
+}
+
+fn plot_keys(args: &HkArgs, all: &HkReadings) -> Result<Vec<String>> {
+    match &args.keys {
+        Some(ks) => {
+            for k in ks {
+                if all.key_index(k).is_none() {
+                    bail!(
+                        "--keys: no HK key '{k}' in the files (known: {})",
+                        all.keys.join(", ")
+                    );
+                }
+            }
+            Ok(ks.iter().map(|k| k.trim().to_string()).collect())
+        }
+        None => {
+            let mut ks: Vec<String> = PIPELINE_HK_KEYS
+                .iter()
+                .filter(|k| all.key_index(k).is_some())
+                .map(|k| (*k).to_string())
+                .collect();
+            if ks.is_empty() {
+                ks = all.keys.iter().take(12).cloned().collect();
+            }
+            Ok(ks)
+        }
+    }
+}
+
+fn plot(
+    args: &HkArgs,
+    out: &std::path::Path,
+    all: &HkReadings,
+    limits: Option<&HkLimits>,
+) -> Result<()> {
+    let keys = plot_keys(args, all)?;
+    let t0 = all.times.iter().flatten().min().copied();
+    let x: Vec<f64> = all
+        .times
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match (t, t0) {
+            (Some(t), Some(t0)) => (*t - t0).num_milliseconds() as f64 / 1000.0,
+            _ => i as f64,
+        })
+        .collect();
+    let x_label = match t0 {
+        Some(t) => format!("time since {t} [s]"),
+        None => "reading".to_string(),
+    };
+    let cols = keys.len().clamp(1, 3);
+    let mut grid = PlotGrid::new("HK monitor", cols);
+    for k in &keys {
+        let y: Vec<f64> = all
+            .get(k)
+            .unwrap_or(&[])
+            .iter()
+            .map(|v| {
+                if vison_hk::is_sentinel(*v) {
+                    f64::NAN
+                } else {
+                    *v
+                }
+            })
+            .collect();
+        let mut p = XyPlot::new(k.clone(), x_label.clone(), k.clone());
+        p.series.push(Series::line(k.clone(), x.clone(), y));
+        if let Some(l) = limits.and_then(|l| l.get(k, LimitSet::Safe)) {
+            match l {
+                Limit::Absolute { lo, hi } => {
+                    p.hlines.push(HLine::new(lo, format!("safe low {lo}")));
+                    p.hlines.push(HLine::new(hi, format!("safe high {hi}")));
+                }
+                Limit::Identity(v) => p.hlines.push(HLine::new(v, format!("expected {v}"))),
+                Limit::Relative { .. } => {}
+            }
+        }
+        grid = grid.with_panel(p);
+    }
+    let rows = keys.len().div_ceil(cols).max(1);
+    let png = grid
+        .render_png(480 * cols as u32, 320 * rows as u32)
+        .with_context(|| format!("{}: cannot render HK plot", out.display()))?;
+    std::fs::write(out, png).with_context(|| format!("{}: cannot write plot", out.display()))?;
+    Ok(())
+}
+
+/// Run `vison-inspect hk`.
+pub(crate) fn run(args: &HkArgs) -> Result<()> {
+    let given = parse_elvis(args.elvis.as_deref())?;
+    let files = load_files(args, given)?;
+    let blocks: Vec<HkReadings> = files.iter().map(|f| f.readings.clone()).collect();
+    let all = HkReadings::concat(&blocks);
+    let mut warnings: Vec<String> = Vec::new();
+    for f in &files {
+        warnings.extend(f.warnings.iter().map(|w| format!("{}: {w}", f.file)));
+    }
+    let explog = match &args.explog {
+        Some(p) => Some(load_logs(std::slice::from_ref(p), given)?.0),
+        None => None,
+    };
+    let version = given
+        .or_else(|| detect_hk_version(&all.keys))
+        .or_else(|| explog.as_ref().map(vison_explog::ExpLog::version));
+    let limits = version.and_then(HkLimits::for_version);
+    let synth = all.synthesize();
+
+    let mut report = CheckReport::default();
+    let mut command_report = CheckReport::default();
+    if args.check || args.explog.is_some() {
+        let Some(lims) = limits.as_ref() else {
+            bail!(
+                "{}: no HK limits for ELVIS {} (limits exist for 6.3.0, 6.5.X, 7.2.X, 7.5.X); use --elvis",
+                args.files
+                    .first()
+                    .map_or_else(String::new, |p| p.display().to_string()),
+                version.map_or("(undetected)", ElvisVersion::as_str)
+            );
+        };
+        let series = HkSeries::from_files(&files);
+        if args.check {
+            report = check_abs(&series, lims, LimitSet::Safe, CheckOn::Extremes, None);
+        }
+        if let Some(log) = &explog {
+            command_report = check_vs_command(&series, log, lims, CheckOn::Extremes, None);
+            let unmatched = series.entries.iter().filter(|e| e.obsid.is_none()).count();
+            if unmatched > 0 {
+                warnings.push(format!(
+                    "{unmatched} file(s) without ObsID in the name were not compared with the exposure log"
+                ));
+            }
+        }
+    }
+    if let Some(out) = &args.plot {
+        plot(args, out, &all, limits.as_ref())?;
+    }
+
+    if args.json {
+        let mut keys = Map::new();
+        for (k, s) in synth.keys.iter().zip(&synth.stats) {
+            keys.insert(
+                k.clone(),
+                json!({"mean": num(s.mean), "std": num(s.std), "min": num(s.min), "max": num(s.max)}),
+            );
+        }
+        let violations: Vec<Value> = report
+            .violations()
+            .into_iter()
+            .map(|r| violation_json(r, "limits"))
+            .chain(
+                command_report
+                    .violations()
+                    .into_iter()
+                    .map(|r| violation_json(r, "command")),
+            )
+            .collect();
+        let mut obj = json!({
+            "readings": synth.readings,
+            "keys": keys,
+            "violations": violations,
+        });
+        if let Value::Object(m) = &mut obj {
+            m.insert(
+                "elvis".into(),
+                version.map_or(Value::Null, |v| json!(v.as_str())),
+            );
+            m.insert("warnings".into(), json!(warnings));
+        }
+        println!("{}", serde_json::to_string_pretty(&obj)?);
+        return Ok(());
+    }
+
+    for f in &files {
+        println!(
+            "{}: {} readings, {} keys, {:?} layout",
+            f.file,
+            f.readings.len(),
+            f.readings.keys.len(),
+            f.format
+        );
+    }
+    println!(
+        "ELVIS {}; {} file(s); {} readings; {} keys",
+        version.map_or("(undetected)", ElvisVersion::as_str),
+        files.len(),
+        synth.readings,
+        synth.keys.len()
+    );
+    println!(
+        "{:<20} {:>14} {:>12} {:>14} {:>14}",
+        "key", "mean", "std", "min", "max"
+    );
+    for (k, s) in synth.keys.iter().zip(&synth.stats) {
+        println!(
+            "{k:<20} {:>14.6} {:>12.6} {:>14.6} {:>14.6}",
+            s.mean, s.std, s.min, s.max
+        );
+    }
+    if args.check {
+        print_violations("out of safe limits", &report);
+    }
+    if args.explog.is_some() {
+        print_violations("HK vs commanded (+-0.2 V)", &command_report);
+    }
+    if let Some(p) = &args.plot {
+        println!("plot written to {}", p.display());
+    }
+    for w in &warnings {
+        println!("warning: {w}");
+    }
+    Ok(())
+}
+
+fn print_violations(title: &str, report: &CheckReport) {
+    let v = report.violations();
+    if v.is_empty() {
+        println!("{title}: ALL PASSED ({} checks)", report.results.len());
+        return;
+    }
+    println!(
+        "{title}: {} violation(s); flags {}",
+        v.len(),
+        report.flags().join(" ")
+    );
+    for r in v {
+        println!(
+            "  {:<18} obsid {:>6} value {:>12.4}{} limits {} ({})",
+            r.key,
+            r.obsid.map_or_else(|| "-".to_string(), |o| o.to_string()),
+            r.value,
+            r.commanded
+                .map_or_else(String::new, |c| format!(" (commanded {c})")),
+            limit_text(&r.limit),
+            r.file
+        );
+    }
+}
