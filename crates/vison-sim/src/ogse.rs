@@ -261,15 +261,19 @@ impl ShutterCalibration {
     /// last point the last offset (actual - commanded) is kept; identity with an empty table.
     pub fn actual_exptime_s(&self, commanded_s: f64) -> f64 {
         let p = &self.points_s;
+        let (Some(first), Some(last)) = (p.first(), p.last()) else {
+            return commanded_s;
+        };
         match p.len() {
-            0 => commanded_s,
-            _ if commanded_s <= p[0].0 => commanded_s + (p[0].1 - p[0].0),
-            n if commanded_s >= p[n - 1].0 => commanded_s + (p[n - 1].1 - p[n - 1].0),
-            _ => {
+            _ if commanded_s.is_nan() => commanded_s,
+            _ if commanded_s <= first.0 => commanded_s + (first.1 - first.0),
+            _ if commanded_s >= last.0 => commanded_s + (last.1 - last.0),
+            n => {
                 let k = p
                     .iter()
                     .position(|q| q.0 > commanded_s)
-                    .unwrap_or(p.len() - 1);
+                    .unwrap_or(n - 1)
+                    .max(1);
                 let (x0, y0) = p[k - 1];
                 let (x1, y1) = p[k];
                 if x1 > x0 {
@@ -615,6 +619,12 @@ mod tests {
         assert!((s.actual_exptime_s(0.1) - 0.125).abs() < 1e-12);
         assert!((s.actual_exptime_s(0.3) - 0.3245).abs() < 1e-12);
         assert!((s.actual_exptime_s(200.0) - 200.0).abs() < 1e-12);
+        assert!(s.actual_exptime_s(f64::NAN).is_nan());
+        let one = ShutterCalibration {
+            points_s: vec![(1.0, 1.5)],
+        };
+        assert!((one.actual_exptime_s(2.0) - 2.5).abs() < 1e-12);
+        assert!(one.actual_exptime_s(f64::NAN).is_nan());
     }
 
     #[test]

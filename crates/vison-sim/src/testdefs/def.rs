@@ -88,6 +88,15 @@ impl TestDef {
         self.columns.iter().map(|c| c.frames).collect()
     }
 
+    /// Caps the frames of every column at `max_frames` (at least 1), e.g. for quick synthetic
+    /// campaigns; an even cap keeps PTC pairs. Returns the definition for chaining.
+    pub fn with_max_frames_per_column(mut self, max_frames: u32) -> Self {
+        for c in &mut self.columns {
+            c.frames = c.frames.min(max_frames.max(1));
+        }
+        self
+    }
+
     /// Column label of a 0-based column index (`col001` ...).
     pub fn column_label(index: usize) -> String {
         format!("col{:03}", index + 1)

@@ -744,3 +744,16 @@ fn explog_tables_are_checked_per_ccd() {
     let res = vison_sim::testdefs::check_explog(&d, &log);
     assert!(res[&1].checks_out, "{:?}", res[&1].messages);
 }
+
+#[test]
+fn frames_can_be_capped_for_quick_campaigns() {
+    let d = test_def("PTC01", &TestOptions::default())
+        .unwrap()
+        .with_max_frames_per_column(2);
+    assert_eq!(d.expected_frame_count(), 22);
+    assert_eq!(d.n_cols(), 11);
+    let d = test_def("NL01", &TestOptions::default())
+        .unwrap()
+        .with_max_frames_per_column(0);
+    assert_eq!(d.expected_frame_count(), 36);
+}
