@@ -158,7 +158,13 @@ impl Figure for ImagePlot {
         } else {
             pe(name, area.titled(&self.title, (FAMILY, title_px(h))))?
         };
-        let font = label_px(h);
+        let n = self.panels.len().max(1);
+        let cols = self.grid_cols.min(n);
+        let rows = n.div_ceil(cols);
+        // Text scales with the panel size, not the figure, so grids keep room for the images.
+        let (body_w, body_h) = body.dim_in_pixel();
+        let cell_px = (body_w / cols as u32).min(body_h / rows as u32);
+        let font = label_px(cell_px * 5 / 3);
         let (glo, ghi) = self.shared_limits();
         let widest = self
             .panels
@@ -175,9 +181,6 @@ impl Figure for ImagePlot {
         } else {
             (body, None)
         };
-        let n = self.panels.len().max(1);
-        let cols = self.grid_cols.min(n);
-        let rows = n.div_ceil(cols);
         let cells = panels_area.split_evenly((rows, cols));
         let shared = self.shared_limits();
         for (i, (panel, cell)) in self.panels.iter().zip(&cells).enumerate() {
@@ -195,13 +198,23 @@ impl Figure for ImagePlot {
                 let (l, r) = cell.split_horizontally(cw.saturating_sub(cbar_w));
                 (l, Some(r))
             };
-            draw_panel(self, panel, &cell_img, limits, font, descs, blits)?;
+            let image_rows_px = draw_panel(self, panel, &cell_img, limits, font, descs, blits)?;
             if let Some(bar) = bar {
-                draw_colour_bar(name, &bar, limits, &self.colorbar_label, font, blits)?;
+                let bar_style = BarStyle {
+                    label: &self.colorbar_label,
+                    font,
+                    align_px: Some(image_rows_px),
+                };
+                draw_colour_bar(name, &bar, limits, &bar_style, blits)?;
             }
         }
         if let Some(bar) = shared_bar {
-            draw_colour_bar(name, &bar, shared, &self.colorbar_label, font, blits)?;
+            let bar_style = BarStyle {
+                label: &self.colorbar_label,
+                font,
+                align_px: None,
+            };
+            draw_colour_bar(name, &bar, shared, &bar_style, blits)?;
         }
         Ok(())
     }
@@ -234,7 +247,7 @@ fn draw_panel<DB: DrawingBackend>(
     font: u32,
     (show_x_desc, show_y_desc): (bool, bool),
     blits: &mut Vec<Blit>,
-) -> Result<(), Error> {
+) -> Result<(i32, i32), Error> {
     let name = fig.title.as_str();
     let (rows_full, cols_full) = panel.full_shape;
     let (aw, ah) = area.dim_in_pixel();
@@ -291,13 +304,12 @@ fn draw_panel<DB: DrawingBackend>(
             .axis_desc_style((FAMILY, font - 1))
             .draw(),
     )?;
+    let y_px = chart.plotting_area().get_pixel_range().1;
+    let y_px = (y_px.start, y_px.end);
     let (dr, dc) = panel.data.dim();
-    if dr == 0 || dc == 0 {
-        return Ok(());
-    }
     let (bw, bh) = chart.plotting_area().dim_in_pixel();
-    if bw == 0 || bh == 0 {
-        return Ok(());
+    if dr == 0 || dc == 0 || bw == 0 || bh == 0 {
+        return Ok(y_px);
     }
     let span = hi - lo;
     let mut rgb = Vec::with_capacity(bw as usize * bh as usize * 3);
@@ -314,24 +326,43 @@ fn draw_panel<DB: DrawingBackend>(
         size_px: (bw, bh),
         rgb,
     });
-    Ok(())
+    Ok(y_px)
+}
+
+/// Text and placement of a colour bar.
+struct BarStyle<'a> {
+    /// Description with units.
+    label: &'a str,
+    /// Text size in pixels.
+    font: u32,
+    /// Absolute pixel rows `[top, bottom)` of the image to line up with (`None`: centred).
+    align_px: Option<(i32, i32)>,
 }
 
 fn draw_colour_bar<DB: DrawingBackend>(
     name: &str,
     area: &DrawingArea<DB, Shift>,
     (lo, hi): (f64, f64),
-    label: &str,
-    font: u32,
+    style: &BarStyle<'_>,
     blits: &mut Vec<Blit>,
 ) -> Result<(), Error> {
+    let (label, font) = (style.label, style.font);
     let (_, ah) = area.dim_in_pixel();
-    let v_margin = (ah / 8).max(font + 12);
+    let top_px = area.get_base_pixel().1;
+    let (margin_top, margin_bottom) = match style.align_px {
+        Some((t, b)) if t >= top_px && b > t && b <= top_px + ah as i32 => {
+            ((t - top_px) as u32, (top_px + ah as i32 - b) as u32)
+        }
+        _ => {
+            let m = (ah / 8).max(font + 12);
+            (m, m)
+        }
+    };
     let mut chart = pe(
         name,
         ChartBuilder::on(area)
-            .margin_top(v_margin)
-            .margin_bottom(v_margin)
+            .margin_top(margin_top)
+            .margin_bottom(margin_bottom)
             .margin_left(4)
             .margin_right(4)
             .set_label_area_size(LabelAreaPosition::Right, tick_area_px(lo, hi, font))

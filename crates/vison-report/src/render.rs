@@ -93,6 +93,9 @@ pub(crate) fn render_svg<F: Figure>(
         fig.draw_on(&root, &mut blits)?;
         pe(name, root.present())?;
     }
+    // plotters-svg writes `font-size = size / 1.24` while the layout (and the PNG backend) use
+    // the full size, so SVG text came out about 20 % smaller than in PNGs; undo the division.
+    let mut svg = scale_font_sizes(&svg, 1.24);
     if blits.is_empty() {
         return Ok(svg);
     }
@@ -113,6 +116,25 @@ pub(crate) fn render_svg<F: Figure>(
         None => svg.push_str(&images),
     }
     Ok(svg)
+}
+
+/// Multiplies every `font-size="N"` attribute value in an SVG document by `factor`.
+fn scale_font_sizes(svg: &str, factor: f64) -> String {
+    const KEY: &str = "font-size=\"";
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    while let Some(i) = rest.find(KEY) {
+        let (head, tail) = rest.split_at(i + KEY.len());
+        out.push_str(head);
+        let end = tail.find('"').unwrap_or(tail.len());
+        match tail[..end].parse::<f64>() {
+            Ok(v) => out.push_str(&format!("{:.2}", v * factor)),
+            Err(_) => out.push_str(&tail[..end]),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Copies a blit into an RGB buffer of `width_px` x `height_px`, clipping at the edges.
@@ -197,6 +219,16 @@ mod tests {
         // Only source row 1, columns 0..2 land at canvas row 0, columns 2..4.
         assert_eq!(&dst[6..12], &[9, 10, 11, 12, 13, 14]);
         assert!(dst[12..].iter().all(|v| *v == 0) && dst[..6].iter().all(|v| *v == 0));
+    }
+
+    #[test]
+    fn svg_font_sizes_are_scaled() {
+        let svg = r#"<text font-size="10" x="1">a</text><text font-size="bad">b</text>"#;
+        assert_eq!(
+            scale_font_sizes(svg, 1.5),
+            r#"<text font-size="15.00" x="1">a</text><text font-size="bad">b</text>"#
+        );
+        assert_eq!(scale_font_sizes("no text", 2.0), "no text");
     }
 
     #[test]
