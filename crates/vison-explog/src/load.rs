@@ -399,6 +399,9 @@ pub fn parse_explog_str(text: &str, file: &str, opts: &LoadOptions) -> Result<Lo
         ),
     );
 
+    // Files whose header ends with a tab end every row with one: strip exactly that tab, so
+    // that a row missing a field is not read as complete with an empty last cell.
+    let trailing_tab = header_used && ends_with_tab(first);
     let ncols = schema.len();
     let mut rows = Vec::with_capacity(lines.len().saturating_sub(data_start));
     let mut bad_rows = Vec::new();
@@ -406,7 +409,7 @@ pub fn parse_explog_str(text: &str, file: &str, opts: &LoadOptions) -> Result<Lo
     let mut empty_numeric = vec![0usize; ncols];
     for &(line_no, line) in lines.iter().skip(data_start) {
         let is_last_incomplete = line_no == last_line_no && !complete;
-        match parse_row(line, &schema, line_no, &mut empty_numeric) {
+        match parse_row(line, &schema, line_no, trailing_tab, &mut empty_numeric) {
             Ok(values) => rows.push(ExpLogRow::from_typed(schema.clone(), values)),
             Err(issue) if is_last_incomplete => {
                 partial = true;
@@ -452,13 +455,24 @@ pub fn parse_explog_str(text: &str, file: &str, opts: &LoadOptions) -> Result<Lo
     })
 }
 
+fn ends_with_tab(line: &str) -> bool {
+    line.trim_end_matches([' ', '\r']).ends_with('\t')
+}
+
 fn parse_row(
     line: &str,
     schema: &Schema,
     line_no: usize,
+    trailing_tab: bool,
     empty_numeric: &mut [usize],
 ) -> std::result::Result<Vec<Value>, RowIssue> {
     let ncols = schema.len();
+    let line = if trailing_tab && ends_with_tab(line) {
+        let t = line.trim_end_matches([' ', '\r']);
+        t.get(..t.len() - 1).unwrap_or(t)
+    } else {
+        line
+    };
     let mut fields = split_fields(line);
     while fields.len() > ncols && fields.last().is_some_and(|f| f.is_empty()) {
         fields.pop();
