@@ -1,5 +1,21 @@
 //! Test definitions: the script structure of every calibration test, ELVIS versions and
 //! defaults, the filling rule, expansion into exposures and the completeness check.
+//!
+//! ```
+//! use vison_sim::testdefs::{TestOptions, as_observed, check_structure, expand, test_def};
+//!
+//! let def = test_def("PTC02_730", &TestOptions::default())?;
+//! assert_eq!(def.expected_frame_count(), 24);
+//! let exposures = expand(&def);
+//! // 10 % of the B chamber's 3.6 s to full well at 730 nm.
+//! assert_eq!(exposures[0].num("exptime"), Some(0.36));
+//! let mut observed = as_observed(&exposures);
+//! observed.remove(5); // one frame of col002 lost
+//! let check = check_structure(&def, &observed);
+//! assert!(!check.checks_out);
+//! assert_eq!(check.columns[1].missing_frames, 1);
+//! # Ok::<(), vison_sim::Error>(())
+//! ```
 
 mod catalog;
 mod def;
