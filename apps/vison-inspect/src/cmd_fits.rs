@@ -1,0 +1,249 @@
+//! `vison-inspect fits`: what is in a file and per-quadrant, per-section statistics.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
+use serde::Serialize;
+use vison_ccd::fits::{FitsInfo, HduSummary, geometry_of, inspect_fits, read_image};
+use vison_ccd::stats::{SectionStats, Trim, section_stats};
+use vison_ccd::{Frame, Quadrant, Section};
+
+use crate::output;
+
+/// Arguments of `vison-inspect fits`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct FitsArgs {
+    /// FITS files to inspect.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// One JSON array on stdout, one object per file.
+    #[arg(long)]
+    json: bool,
+    /// Trim sections as the pipeline checks do (prescan [25,5], image and overscan [5,5]
+    /// serial columns); without it, whole sections.
+    #[arg(long)]
+    trimmed: bool,
+}
+
+/// Header keys shown in the text summary, when present.
+const KEY_VALUES: &[&str] = &[
+    "OBSID", "DATE", "TEST", "PROGRAM", "OBJECT", "EXPTIME", "VSTART", "VEND", "WAVE", "CHINJ",
+    "V_TPUMP", "S_TPUMP", "R1C1_TT", "EGSE_VER",
+];
+
+#[derive(Serialize)]
+struct SectionJson {
+    mean: f64,
+    median: f64,
+    std: f64,
+    mad_std: f64,
+    min: f64,
+    max: f64,
+    n: usize,
+    n_lost: usize,
+    n_saturated: usize,
+}
+
+impl From<SectionStats> for SectionJson {
+    fn from(s: SectionStats) -> Self {
+        SectionJson {
+            mean: s.stats.mean,
+            median: s.stats.median,
+            std: s.stats.std,
+            mad_std: s.stats.mad_std,
+            min: s.stats.min,
+            max: s.stats.max,
+            n: s.stats.n,
+            n_lost: s.n_lost,
+            n_saturated: s.n_saturated,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct HduJson {
+    index: usize,
+    extname: String,
+    kind: String,
+    bitpix: Option<i64>,
+    naxes: Vec<usize>,
+    header: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct FileJson {
+    file: String,
+    hdus: Vec<HduJson>,
+    geometry: Option<vison_ccd::FrameGeometry>,
+    quadrants: Option<BTreeMap<String, BTreeMap<String, SectionJson>>>,
+    note: Option<String>,
+}
+
+fn hdu_json(h: &HduSummary) -> HduJson {
+    let header = h
+        .header
+        .cards
+        .iter()
+        .map(|c| {
+            (
+                c.key.clone(),
+                serde_json::to_value(&c.value).unwrap_or(serde_json::Value::Null),
+            )
+        })
+        .collect();
+    HduJson {
+        index: h.index,
+        extname: h.extname.clone(),
+        kind: h.kind.clone(),
+        bitpix: h.bitpix,
+        naxes: h.naxes.clone(),
+        header,
+    }
+}
+
+fn quadrant_stats(frame: &Frame, trimmed: bool) -> BTreeMap<String, BTreeMap<String, SectionJson>> {
+    let mut sections: Vec<Section> = Section::SERIAL.to_vec();
+    if frame.geometry.has_parallel_overscan() {
+        sections.push(Section::ParallelOverscan);
+    }
+    Quadrant::ALL
+        .iter()
+        .map(|&q| {
+            let per: BTreeMap<String, SectionJson> = sections
+                .iter()
+                .map(|&s| {
+                    let trim = if trimmed {
+                        Trim::standard(s)
+                    } else {
+                        Trim::NONE
+                    };
+                    (
+                        s.name().to_string(),
+                        section_stats(frame, q, s, trim, None).into(),
+                    )
+                })
+                .collect();
+            (q.name().to_string(), per)
+        })
+        .collect()
+}
+
+fn inspect_one(path: &Path, trimmed: bool) -> Result<(FitsInfo, FileJson)> {
+    let info = inspect_fits(path)?;
+    let hdus = info.hdus.iter().map(hdu_json).collect();
+    let image = info.hdus.iter().rev().find(|h| h.is_image_2d());
+    let (geometry, quadrants, note) = match image {
+        None => (None, None, Some("no 2-D image HDU".to_string())),
+        Some(h) => match geometry_of(path, &h.header, h.naxes[0], h.naxes[1]) {
+            Err(e) => (None, None, Some(format!("not a VIS frame: {e}"))),
+            Ok(g) => {
+                let (hdu, data) = read_image(path, vison_ccd::fits::HduSelector::Index(h.index))?;
+                let frame = Frame {
+                    geometry: g,
+                    data,
+                    header: hdu.header,
+                    extname: hdu.extname,
+                };
+                (Some(g), Some(quadrant_stats(&frame, trimmed)), None)
+            }
+        },
+    };
+    let json = FileJson {
+        file: path.display().to_string(),
+        hdus,
+        geometry,
+        quadrants,
+        note,
+    };
+    Ok((info, json))
+}
+
+fn print_text(info: &FitsInfo, j: &FileJson) {
+    output::line(&format!("{}  ({} bytes)", j.file, info.file_bytes));
+    for h in &info.hdus {
+        let shape = h
+            .naxes
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" x ");
+        let keys: Vec<String> = KEY_VALUES
+            .iter()
+            .filter_map(|k| h.header.get(k).map(|v| format!("{k}={}", v.to_text())))
+            .collect();
+        output::line(&format!(
+            "  HDU {} {:<12} {:<8} BITPIX {:>3}  {:<13} {}",
+            h.index,
+            if h.extname.is_empty() {
+                "(primary)"
+            } else {
+                &h.extname
+            },
+            h.kind,
+            h.bitpix.map(|b| b.to_string()).unwrap_or_default(),
+            if shape.is_empty() {
+                "(no data)".to_string()
+            } else {
+                shape
+            },
+            keys.join(" ")
+        ));
+    }
+    if let Some(note) = &j.note {
+        output::line(&format!("  {note}"));
+    }
+    if let Some(q) = &j.quadrants {
+        output::line(&format!(
+            "  {:<2} {:<18} {:>10} {:>10} {:>8} {:>8} {:>9} {:>9}",
+            "Q", "section", "mean", "median", "std", "mad_std", "n_lost", "n_satur"
+        ));
+        for (qn, secs) in q {
+            for (sn, s) in secs {
+                output::line(&format!(
+                    "  {:<2} {:<18} {:>10.2} {:>10.2} {:>8.3} {:>8.3} {:>9} {:>9}",
+                    qn, sn, s.mean, s.median, s.std, s.mad_std, s.n_lost, s.n_saturated
+                ));
+            }
+        }
+    }
+}
+
+/// Runs `vison-inspect fits`.
+pub(crate) fn run(args: &FitsArgs) -> Result<()> {
+    let results: Vec<Result<(FitsInfo, FileJson)>> = args
+        .files
+        .par_iter()
+        .map(|p| {
+            inspect_one(p, args.trimmed).with_context(|| format!("cannot inspect {}", p.display()))
+        })
+        .collect();
+    let mut failed = Vec::new();
+    let mut ok = Vec::new();
+    for r in results {
+        match r {
+            Ok(x) => ok.push(x),
+            Err(e) => {
+                output::warn(&format!("error: {e:#}"));
+                failed.push(e);
+            }
+        }
+    }
+    if args.json {
+        let arr: Vec<&FileJson> = ok.iter().map(|(_, j)| j).collect();
+        output::line(&serde_json::to_string_pretty(&arr)?);
+    } else {
+        for (info, j) in &ok {
+            print_text(info, j);
+        }
+    }
+    if !failed.is_empty() {
+        bail!(
+            "{} of {} files could not be read",
+            failed.len(),
+            args.files.len()
+        );
+    }
+    Ok(())
+}
