@@ -211,6 +211,24 @@ fn fields(line: &str) -> Vec<&str> {
     f
 }
 
+fn ends_with_tab(line: &str) -> bool {
+    line.trim_end_matches([' ', '\r']).ends_with('\t')
+}
+
+fn row_fields(line: &str, trailing_tab: bool, width: usize) -> Vec<&str> {
+    let line = if trailing_tab && ends_with_tab(line) {
+        let t = line.trim_end_matches([' ', '\r']);
+        t.get(..t.len() - 1).unwrap_or(t)
+    } else {
+        line
+    };
+    let mut f: Vec<&str> = line.split('\t').map(str::trim).collect();
+    while f.len() > width && f.last().is_some_and(|x| x.is_empty()) {
+        f.pop();
+    }
+    f
+}
+
 /// Read an HK file from text.
 ///
 /// # Errors
@@ -342,8 +360,11 @@ fn read_table(
     let mut empty = 0usize;
     let mut bad_times = 0usize;
     let mut values = Vec::with_capacity(width);
+    // A header ending with a tab means every row ends with one: strip exactly that tab so a
+    // row missing a value is not read as complete.
+    let trailing_tab = lines.first().is_some_and(|(_, h)| ends_with_tab(h));
     for &(line_no, line) in lines.iter().skip(1) {
-        let f = fields(line);
+        let f = row_fields(line, trailing_tab, width);
         let last_incomplete = line_no == last_line_no && !complete;
         values.clear();
         let issue = if f.len() != width {
