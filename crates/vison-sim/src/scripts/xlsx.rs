@@ -133,7 +133,8 @@ fn cell_value(d: &Data) -> Option<ScriptValue> {
 /// Reads an acquisition script written in the ELVIS layout back into a [`TestDef`]. The ELVIS
 /// version is taken from the file name (`_v<version>.xlsx`) or else guessed from the keys
 /// (long names: 6.0.0; `roe-tab`: 7.5.X; otherwise 6.3.0). Values are converted to canonical
-/// names and units. `name` and `test` are the `test` value of the first column; the definition
+/// names and units; an empty cell of a numeric key takes the version's default (as ELVIS
+/// does for missing keys). `name` and `test` are the `test` value of the first column; the definition
 /// is colour-blind when the columns use several filters; build parameters are left empty.
 pub fn read_script_xlsx(path: &Path) -> Result<TestDef, Error> {
     let perr = |msg: String| Error::Parse {
@@ -171,6 +172,7 @@ pub fn read_script_xlsx(path: &Path) -> Result<TestDef, Error> {
             ElvisVersion::V6_3_0
         }
     });
+    let defaults = elvis.defaults();
     let mut columns = Vec::new();
     let mut previous_total: i64 = 0;
     for c in 1..ncols {
@@ -206,6 +208,14 @@ pub fn read_script_xlsx(path: &Path) -> Result<TestDef, Error> {
                 continue;
             }
             let kind = key_kind(&canonical);
+            if raw.is_none()
+                && kind != KeyKind::Str
+                && let Some(d) = defaults.get(&canonical)
+            {
+                tracing::warn!(path = %path.display(), cell = %cell_name(r, c), key = %key, "empty script cell: ELVIS default used");
+                values.insert(canonical, d.clone());
+                continue;
+            }
             let v = from_script_value(
                 elvis,
                 &canonical,

@@ -170,6 +170,34 @@ fn a_broken_script_is_reported_with_its_cell() {
     wb.save(&path).unwrap();
     let e = read_script_xlsx(&path).unwrap_err().to_string();
     assert!(e.contains("B2") && e.contains("vend"), "{e}");
+    // An empty numeric cell takes the ELVIS default; a decreasing cumulative count is an error.
+    let path = dir.path().join("sparse_v7.5.X.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, k) in ["frames", "test", "vend", "exptime"].iter().enumerate() {
+        ws.write_string(r as u32, 0, *k).unwrap();
+    }
+    ws.write_number(0, 1, 3.0).unwrap();
+    ws.write_string(1, 1, "BIAS01").unwrap();
+    ws.write_number(3, 1, 0.0).unwrap();
+    ws.write_number(0, 2, 2.0).unwrap();
+    ws.write_string(0, 3, "End").unwrap();
+    wb.save(&path).unwrap();
+    let e = read_script_xlsx(&path).unwrap_err().to_string();
+    assert!(e.contains("C1") && e.contains("decrease"), "{e}");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, k) in ["frames", "test", "vend"].iter().enumerate() {
+        ws.write_string(r as u32, 0, *k).unwrap();
+    }
+    ws.write_number(0, 1, 3.0).unwrap();
+    ws.write_string(1, 1, "BIAS01").unwrap();
+    ws.write_string(0, 2, "End").unwrap();
+    wb.save(&path).unwrap();
+    let d = read_script_xlsx(&path).unwrap();
+    assert_eq!(d.expected_frame_count(), 3);
+    assert_eq!(d.columns[0].num("vend"), Some(2086.0));
+    assert_eq!(d.test, "BIAS01");
     assert!(read_script_xlsx(&dir.path().join("missing.xlsx")).is_err());
 }
 
