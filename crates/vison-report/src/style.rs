@@ -36,10 +36,10 @@ pub(crate) fn hline_colour(i: usize) -> RGBColor {
 
 /// Title text size in pixels, scaled with the figure height.
 pub(crate) fn title_px(height_px: u32) -> u32 {
-    (height_px / 30).clamp(12, 24)
+    (height_px / 24).clamp(13, 26)
 }
 
 /// Axis label and tick text size in pixels, scaled with the figure height.
 pub(crate) fn label_px(height_px: u32) -> u32 {
-    (height_px / 40).clamp(10, 18)
+    (height_px / 32).clamp(11, 20)
 }

@@ -299,6 +299,44 @@ fn drawable_runs(s: &Series, log_x: bool, log_y: bool) -> Vec<Vec<(f64, f64)>> {
     runs
 }
 
+/// The plot corner (upper right, upper left, lower right, lower left, in that preference)
+/// covering the fewest data points, for the legend box.
+fn legend_corner(plot: &XyPlot) -> SeriesLabelPosition {
+    let (x0, x1) = plot.x_range();
+    let (y0, y1) = plot.y_range();
+    let norm = |v: f64, lo: f64, hi: f64, log: bool| {
+        if log {
+            (v.log10() - lo.log10()) / (hi.log10() - lo.log10())
+        } else {
+            (v - lo) / (hi - lo)
+        }
+    };
+    let mut counts = [0usize; 4];
+    for s in &plot.series {
+        for run in drawable_runs(s, plot.log_x, plot.log_y) {
+            for (x, y) in run {
+                let (u, v) = (norm(x, x0, x1, plot.log_x), norm(y, y0, y1, plot.log_y));
+                let right = u > 0.55;
+                let left = u < 0.45;
+                let top = v > 0.65;
+                let bottom = v < 0.35;
+                counts[0] += usize::from(right && top);
+                counts[1] += usize::from(left && top);
+                counts[2] += usize::from(right && bottom);
+                counts[3] += usize::from(left && bottom);
+            }
+        }
+    }
+    let best = (0..4).min_by_key(|&i| counts[i]).unwrap_or(0);
+    [
+        SeriesLabelPosition::UpperRight,
+        SeriesLabelPosition::UpperLeft,
+        SeriesLabelPosition::LowerRight,
+        SeriesLabelPosition::LowerLeft,
+    ][best]
+        .clone()
+}
+
 fn fill_chart<'a, DB, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     plot: &XyPlot,
@@ -318,7 +356,7 @@ where
         chart
             .configure_mesh()
             .x_labels((area_w / (font * 6)).clamp(2, 10) as usize)
-            .y_labels((area_h / (font * 3)).clamp(2, 10) as usize)
+            .y_labels((area_h / (font * 3)).clamp(3, 10) as usize)
             .x_desc(plot.x_label.as_str())
             .y_desc(plot.y_label.as_str())
             .x_label_formatter(&tick_label)
@@ -440,7 +478,7 @@ where
             name,
             chart
                 .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
+                .position(legend_corner(plot))
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK)
                 .label_font((FAMILY, font))
@@ -468,6 +506,37 @@ mod tests {
         );
         let runs = drawable_runs(&s, false, true);
         assert_eq!(runs, vec![vec![(1.0, 1.0), (2.0, 2.0)], vec![(5.0, 5.0)]]);
+    }
+
+    #[test]
+    fn legend_avoids_the_data() {
+        let x: Vec<f64> = (0..20).map(f64::from).collect();
+        let rising =
+            XyPlot::new("t", "x", "y").with_series(Series::points("up", x.clone(), x.clone()));
+        assert!(matches!(
+            legend_corner(&rising),
+            SeriesLabelPosition::UpperLeft
+        ));
+        let flat_low = XyPlot::new("t", "x", "y")
+            .with_series(Series::points("low", x.clone(), vec![0.0; 20]))
+            .with_hline(10.0, "limit");
+        assert!(matches!(
+            legend_corner(&flat_low),
+            SeriesLabelPosition::UpperRight
+        ));
+        let falling = XyPlot::new("t", "x", "y").with_series(Series::points(
+            "down",
+            x.clone(),
+            x.iter().map(|v| -v).collect(),
+        ));
+        assert!(matches!(
+            legend_corner(&falling),
+            SeriesLabelPosition::UpperRight
+        ));
+        assert!(matches!(
+            legend_corner(&XyPlot::new("e", "x", "y")),
+            SeriesLabelPosition::UpperRight
+        ));
     }
 
     #[test]
