@@ -50,12 +50,12 @@ impl FitAxes {
     }
 }
 
-/// Data with a fitted model (upper panel, 70 % of the height) and residuals (lower panel).
+/// Data with a fitted model (upper panel, 65 % of the height) and residuals (lower panel).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FitPlot {
     /// Upper panel: the data series (first) and the model curve (second), title and labels.
     pub main: XyPlot,
-    /// Lower panel: residuals (data - model) with a dashed zero line.
+    /// Lower panel: residuals (data - model) with a dashed zero line, no legend.
     pub residuals: XyPlot,
 }
 
@@ -101,8 +101,9 @@ impl FitPlot {
             .zip(&data.y)
             .map(|(&x, &y)| y - model(x))
             .collect();
+        // No legend in the residual panel: its y label says what is shown.
         let resid = Series {
-            label: "data - model".to_owned(),
+            label: String::new(),
             x: data.x.clone(),
             y: resid_y,
             y_err: data.y_err.clone(),
@@ -114,7 +115,7 @@ impl FitPlot {
             .with_log(log_x, false);
         let residuals = XyPlot::new("", x_label.clone(), residual_label)
             .with_series(resid)
-            .with_hline(0.0, "zero")
+            .with_hline(0.0, "")
             .with_log(log_x, false);
         let mut main = main;
         main.x_label = x_label;
@@ -144,7 +145,7 @@ impl Figure for FitPlot {
     ) -> Result<(), Error> {
         pe(&self.main.title, area.fill(&WHITE))?;
         let (_, h) = area.dim_in_pixel();
-        let (top, bottom) = area.split_vertically(h * 7 / 10);
+        let (top, bottom) = area.split_vertically(h * 65 / 100);
         // Same x range in both panels: the residuals share the data's x values, and the
         // model curve spans exactly the data range.
         let mut upper = self.main.clone();

@@ -356,7 +356,7 @@ where
         chart
             .configure_mesh()
             .x_labels((area_w / (font * 6)).clamp(2, 10) as usize)
-            .y_labels((area_h / (font * 3)).clamp(3, 10) as usize)
+            .y_labels((area_h / (font * 2)).clamp(5, 10) as usize)
             .x_desc(plot.x_label.as_str())
             .y_desc(plot.y_label.as_str())
             .x_label_formatter(&tick_label)
