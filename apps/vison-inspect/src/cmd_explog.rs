@@ -1,6 +1,6 @@
 //! `vison-inspect explog`: summary of ELVIS exposure logs.
-#![allow(clippy::print_stdout)]
-
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -105,9 +105,15 @@ fn json_summary(s: &Summary, warnings: &[String]) -> Value {
     })
 }
 
-fn print_text(s: &Summary, reports: &[LoadReport], warnings: &[String]) {
+fn print_text(
+    out: &mut String,
+    s: &Summary,
+    reports: &[LoadReport],
+    warnings: &[String],
+) -> Result<()> {
     for r in reports {
-        println!(
+        writeln!(
+            out,
             "{}: {} rows, ELVIS {} ({:?}){}",
             r.file,
             r.rows,
@@ -118,24 +124,27 @@ fn print_text(s: &Summary, reports: &[LoadReport], warnings: &[String]) {
             } else {
                 ""
             }
-        );
+        )?;
     }
     let range = s
         .obsid_range
         .map_or_else(|| "-".to_string(), |(a, b)| format!("{a}-{b}"));
-    println!(
+    writeln!(
+        out,
         "ELVIS {}; {} rows; {} exposures; ObsID {range}; CCDs {}",
         s.elvis,
         s.rows,
         s.exposures,
         s.ccds.join(" ")
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "{:<16} {:>7} {:>7} {:>13} {:>20} {:>12}",
         "test", "frames", "rows", "ObsIDs", "start", "duration_s"
-    );
+    )?;
     for t in &s.tests {
-        println!(
+        writeln!(
+            out,
             "{:<16} {:>7} {:>7} {:>13} {:>20} {:>12}",
             t.name,
             t.frames,
@@ -144,11 +153,12 @@ fn print_text(s: &Summary, reports: &[LoadReport], warnings: &[String]) {
             t.start.map_or_else(|| "-".to_string(), |x| x.to_string()),
             t.duration_s
                 .map_or_else(|| "-".to_string(), |d| format!("{d:.0}"))
-        );
+        )?;
     }
     for w in warnings {
-        println!("warning: {w}");
+        writeln!(out, "warning: {w}")?;
     }
+    Ok(())
 }
 
 /// Run `vison-inspect explog`.
@@ -157,13 +167,24 @@ pub(crate) fn run(args: &ExplogArgs) -> Result<()> {
     let (log, reports) = load_logs(&args.files, elvis)?;
     let summary = log.summary();
     let warnings = warnings_of(&reports);
+    let mut out = String::new();
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json_summary(&summary, &warnings))?
-        );
+        let text = serde_json::to_string_pretty(&json_summary(&summary, &warnings))?;
+        writeln!(out, "{text}")?;
     } else {
-        print_text(&summary, &reports, &warnings);
+        print_text(&mut out, &summary, &reports, &warnings)?;
     }
-    Ok(())
+    emit(&out)
+}
+
+/// Write `text` to stdout; a closed pipe (`| head`) is not an error.
+pub(crate) fn emit(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to stdout"),
+    }
 }

@@ -1,6 +1,5 @@
 //! `vison-inspect hk`: HK statistics, limit checks, commanded-vs-HK check and HK plots.
-#![allow(clippy::print_stdout)]
-
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -12,7 +11,7 @@ use vison_hk::{
 };
 use vison_report::{HLine, PlotGrid, Series, XyPlot};
 
-use crate::cmd_explog::{load_logs, parse_elvis};
+use crate::cmd_explog::{emit, load_logs, parse_elvis};
 
 /// Arguments of `vison-inspect hk`.
 #[derive(clap::Args, Debug)]
@@ -187,7 +186,9 @@ fn plot(
 /// Run `vison-inspect hk`.
 pub(crate) fn run(args: &HkArgs) -> Result<()> {
     let given = parse_elvis(args.elvis.as_deref())?;
-    let files = load_files(args, given)?;
+    let mut files = load_files(args, given)?;
+    // Time order (files without a time keep their relative order, first).
+    files.sort_by_key(HkFile::time);
     let blocks: Vec<HkReadings> = files.iter().map(|f| f.readings.clone()).collect();
     let all = HkReadings::concat(&blocks);
     let mut warnings: Vec<String> = Vec::new();
@@ -230,10 +231,11 @@ pub(crate) fn run(args: &HkArgs) -> Result<()> {
             }
         }
     }
-    if let Some(out) = &args.plot {
-        plot(args, out, &all, limits.as_ref())?;
+    if let Some(png_path) = &args.plot {
+        plot(args, png_path, &all, limits.as_ref())?;
     }
 
+    let mut out = String::new();
     if args.json {
         let mut keys = Map::new();
         for (k, s) in synth.keys.iter().zip(&synth.stats) {
@@ -265,64 +267,70 @@ pub(crate) fn run(args: &HkArgs) -> Result<()> {
             );
             m.insert("warnings".into(), json!(warnings));
         }
-        println!("{}", serde_json::to_string_pretty(&obj)?);
-        return Ok(());
+        writeln!(out, "{}", serde_json::to_string_pretty(&obj)?)?;
+        return emit(&out);
     }
 
     for f in &files {
-        println!(
+        writeln!(
+            out,
             "{}: {} readings, {} keys, {:?} layout",
             f.file,
             f.readings.len(),
             f.readings.keys.len(),
             f.format
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "ELVIS {}; {} file(s); {} readings; {} keys",
         version.map_or("(undetected)", ElvisVersion::as_str),
         files.len(),
         synth.readings,
         synth.keys.len()
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "{:<20} {:>14} {:>12} {:>14} {:>14}",
         "key", "mean", "std", "min", "max"
-    );
+    )?;
     for (k, s) in synth.keys.iter().zip(&synth.stats) {
-        println!(
+        writeln!(
+            out,
             "{k:<20} {:>14.6} {:>12.6} {:>14.6} {:>14.6}",
             s.mean, s.std, s.min, s.max
-        );
+        )?;
     }
     if args.check {
-        print_violations("out of safe limits", &report);
+        print_violations(&mut out, "out of safe limits", &report)?;
     }
     if args.explog.is_some() {
-        print_violations("HK vs commanded (+-0.2 V)", &command_report);
+        print_violations(&mut out, "HK vs commanded (+-0.2 V)", &command_report)?;
     }
     if let Some(p) = &args.plot {
-        println!("plot written to {}", p.display());
+        writeln!(out, "plot written to {}", p.display())?;
     }
     for w in &warnings {
-        println!("warning: {w}");
+        writeln!(out, "warning: {w}")?;
     }
-    Ok(())
+    emit(&out)
 }
 
-fn print_violations(title: &str, report: &CheckReport) {
+fn print_violations(out: &mut String, title: &str, report: &CheckReport) -> Result<()> {
     let v = report.violations();
     if v.is_empty() {
-        println!("{title}: ALL PASSED ({} checks)", report.results.len());
-        return;
+        writeln!(out, "{title}: ALL PASSED ({} checks)", report.results.len())?;
+        return Ok(());
     }
-    println!(
+    writeln!(
+        out,
         "{title}: {} violation(s); flags {}",
         v.len(),
         report.flags().join(" ")
-    );
+    )?;
     for r in v {
-        println!(
+        writeln!(
+            out,
             "  {:<18} obsid {:>6} value {:>12.4}{} limits {} ({})",
             r.key,
             r.obsid.map_or_else(|| "-".to_string(), |o| o.to_string()),
@@ -331,6 +339,7 @@ fn print_violations(title: &str, report: &CheckReport) {
                 .map_or_else(String::new, |c| format!(" (commanded {c})")),
             limit_text(&r.limit),
             r.file
-        );
+        )?;
     }
+    Ok(())
 }
