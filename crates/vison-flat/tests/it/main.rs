@@ -1,5 +1,6 @@
 //! Integration tests of vison-flat: golden values and synthetic data with known truth.
 
+mod covariance;
 mod flatfield;
 mod golden;
 mod nonlinearity;
