@@ -83,9 +83,13 @@ fn combine(vals: &mut Vec<f32>, method: StackMethod) -> (f32, f32, u16) {
     }
     let mean_std = |v: &[f32]| {
         let n = v.len() as f64;
-        let m = v.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
-        let var = v.iter().map(|&x| (f64::from(x) - m).powi(2)).sum::<f64>() / n;
-        (m, var.sqrt())
+        let first = f64::from(v[0]);
+        let (s, s2) = v.iter().fold((0.0f64, 0.0f64), |(s, s2), &x| {
+            let d = f64::from(x) - first;
+            (s + d, s2 + d * d)
+        });
+        let m = s / n;
+        (first + m, (s2 / n - m * m).max(0.0).sqrt())
     };
     match method {
         StackMethod::Mean => {

@@ -134,7 +134,30 @@ pub fn percentile_sorted(sorted: &[f32], p: f64) -> f64 {
     a + frac * (b - a)
 }
 
-/// Statistics of a vector of values (consumed; reordered).
+/// Value at rank `k` of `v` (0-based), reordering `v`.
+fn select(v: &mut [f32], k: usize) -> f64 {
+    f64::from(*v.select_nth_unstable_by(k, f32::total_cmp).1)
+}
+
+/// Percentile `p` (linear interpolation, numpy's default) by selection, reordering `v`.
+fn percentile_select(v: &mut [f32], p: f64) -> f64 {
+    let n = v.len();
+    let pos = (p.clamp(0.0, 100.0) / 100.0) * (n - 1) as f64;
+    let i = pos.floor() as usize;
+    let frac = pos - i as f64;
+    let a = select(v, i);
+    if frac == 0.0 || i + 1 >= n {
+        return a;
+    }
+    // After selecting rank i, rank i + 1 is the minimum of the upper part.
+    let b = v[i + 1..]
+        .iter()
+        .copied()
+        .fold(f32::INFINITY, f32::min);
+    a + frac * (f64::from(b) - a)
+}
+
+/// Statistics of a vector of values (consumed; reordered). Selection, not sorting: O(n).
 pub fn stats_of_values(mut v: Vec<f32>) -> Stats {
     v.retain(|x| x.is_finite());
     let n = v.len();
@@ -142,20 +165,21 @@ pub fn stats_of_values(mut v: Vec<f32>) -> Stats {
         return Stats::EMPTY;
     }
     let (mut sum, mut sum2) = (0.0f64, 0.0f64);
+    let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
     let first = f64::from(v[0]);
     for &x in &v {
         let d = f64::from(x) - first;
         sum += d;
         sum2 += d * d;
+        lo = lo.min(x);
+        hi = hi.max(x);
     }
     let mean_d = sum / n as f64;
     let var = (sum2 / n as f64 - mean_d * mean_d).max(0.0);
-    v.sort_unstable_by(f32::total_cmp);
-    let median = percentile_sorted(&v, 50.0);
-    let mut dev: Vec<f32> = v
-        .iter()
-        .map(|&x| (f64::from(x) - median).abs() as f32)
-        .collect();
+    let median = percentile_select(&mut v, 50.0);
+    let p05 = percentile_select(&mut v, 5.0);
+    let p95 = percentile_select(&mut v, 95.0);
+    let mut dev: Vec<f32> = v.iter().map(|&x| (f64::from(x) - median).abs() as f32).collect();
     let mad = median_in_place(&mut dev);
     Stats {
         n,
@@ -163,10 +187,10 @@ pub fn stats_of_values(mut v: Vec<f32>) -> Stats {
         median,
         std: var.sqrt(),
         mad_std: MAD_TO_SIGMA * mad,
-        min: f64::from(v[0]),
-        max: f64::from(v[n - 1]),
-        p05: percentile_sorted(&v, 5.0),
-        p95: percentile_sorted(&v, 95.0),
+        min: f64::from(lo),
+        max: f64::from(hi),
+        p05,
+        p95,
     }
 }
 

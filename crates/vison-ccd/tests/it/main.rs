@@ -1,5 +1,6 @@
 //! Integration tests of vison-ccd: FITS round trips, malformed files, recovery of injected
 //! offsets and noise.
 
+mod astropy;
 mod fits_io;
 mod recovery;
