@@ -249,6 +249,10 @@ pub struct PtcFitConfig {
     pub weighting: PtcWeighting,
     /// Points whose normalised residual exceeds this are excluded (eotest: 5).
     pub clip_sigma: f64,
+    /// Scale the cut by the robust scatter of the normalised residuals of the retained points
+    /// (1.4826 MAD, never below 1), so that data noisier than their nominal errors do not end
+    /// the curve early (eotest: false).
+    pub robust_scale: bool,
     /// The turn-off is declared at the start of this many consecutive points above it that
     /// fall below the model by more than `clip_sigma` (isolated outliers do not end the curve).
     pub turnoff_run: usize,
@@ -270,6 +274,7 @@ impl Default for PtcFitConfig {
             initial_max_mean_adu: 4e4,
             weighting: PtcWeighting::Statistical,
             clip_sigma: 5.0,
+            robust_scale: true,
             turnoff_run: 2,
             max_iter: 10,
             scale_errors_by_chi2: true,
@@ -496,13 +501,32 @@ pub fn fit_ptc(points: &[PtcPoint], model: PtcModel, config: &PtcFitConfig) -> R
         let mut run = 0usize;
         turnoff_found = false;
         let mut cut_at = cand.len();
-        for (k, p) in cand.iter().enumerate() {
-            let r = (p.var_adu2 - model_value(model, &f.params, p.mean_adu))
-                / sigma_of(p, config.weighting);
-            if r.abs() < config.clip_sigma {
+        let resid: Vec<f64> = cand
+            .iter()
+            .map(|p| {
+                (p.var_adu2 - model_value(model, &f.params, p.mean_adu))
+                    / sigma_of(p, config.weighting)
+            })
+            .collect();
+        let scale = if config.robust_scale {
+            let sel_r: Vec<f64> = resid
+                .iter()
+                .zip(&sel)
+                .filter(|(_, s)| **s)
+                .map(|(r, _)| *r)
+                .collect();
+            let mut dev: Vec<f64> = sel_r.iter().map(|r| r.abs()).collect();
+            // MAD about zero (the fit is centred on the data).
+            (1.4826 * crate::stats::median_in_place(&mut dev)).max(1.0)
+        } else {
+            1.0
+        };
+        let cut = config.clip_sigma * scale;
+        for (k, &r) in resid.iter().enumerate() {
+            if r.abs() < cut {
                 new_sel[k] = true;
                 run = 0;
-            } else if r <= -config.clip_sigma {
+            } else if r <= -cut {
                 run += 1;
                 if run >= config.turnoff_run {
                     cut_at = k + 1 - run;
@@ -902,6 +926,39 @@ mod tests {
         let s_a1 = f.param_cov[4].sqrt();
         assert!((f.gain_err_e_per_adu - s_a1 / (a1 * a1)).abs() < 1e-15);
         assert!(f.gain_err_e_per_adu > 0.0);
+    }
+
+    #[test]
+    fn noisy_points_do_not_end_the_curve() {
+        // Variances scattered by up to 3 % while their nominal errors say 0.47 %, then saturation.
+        let means: Vec<f64> = (1..=60).map(|k| f64::from(k) * 1000.0).collect();
+        let mut pts = synth(3.1, 4.5, -1e-6, &means);
+        let mut state = 12345u64;
+        for p in &mut pts {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            p.var_adu2 *= 1.0 + 0.06 * (u - 0.5);
+        }
+        for k in 0..6 {
+            pts.push(PtcPoint {
+                mean_adu: 61_000.0 + 500.0 * f64::from(k),
+                var_adu2: 2000.0 / (1.0 + f64::from(k)),
+                n_pixels: 90_000,
+            });
+        }
+        let robust = fit_ptc(&pts, PtcModel::ExpApprox, &PtcFitConfig::default()).unwrap();
+        assert!(robust.turnoff.found);
+        assert_eq!(robust.turnoff.mean_adu, 60_000.0);
+        assert!(robust.n_points_used >= 58, "{}", robust.n_points_used);
+        assert!((robust.gain_e_per_adu - 3.1).abs() / 3.1 < 0.01);
+        let strict = PtcFitConfig {
+            robust_scale: false,
+            ..PtcFitConfig::default()
+        };
+        let s = fit_ptc(&pts, PtcModel::ExpApprox, &strict).unwrap();
+        assert!(s.n_points_used < robust.n_points_used);
     }
 
     #[test]

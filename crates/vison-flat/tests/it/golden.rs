@@ -25,6 +25,7 @@ fn eotest_config() -> PtcFitConfig {
     PtcFitConfig {
         weighting: PtcWeighting::SqrtVariance,
         scale_errors_by_chi2: false,
+        robust_scale: false,
         ..PtcFitConfig::default()
     }
 }
