@@ -151,6 +151,55 @@ fn lag_sums(d: &Array2<f32>, w: Option<&Array2<f32>>, max_lag: usize) -> (Vec<f6
     (s, c)
 }
 
+/// Pair counts per lag ((i, +j) then (i, -j), as [`lag_sums`]) from the list of invalid pixels:
+/// all in-bounds pairs minus those involving an invalid pixel.
+fn sparse_counts(valid: &Array2<bool>, max_lag: usize) -> Vec<f64> {
+    let (rows, cols) = valid.dim();
+    let side = max_lag + 1;
+    let bad: Vec<(usize, usize)> = valid
+        .indexed_iter()
+        .filter(|(_, v)| !**v)
+        .map(|(p, _)| p)
+        .collect();
+    let is_bad = |r: i64, c: i64| -> bool {
+        r >= 0
+            && c >= 0
+            && (r as usize) < rows
+            && (c as usize) < cols
+            && !valid[[r as usize, c as usize]]
+    };
+    let inside = |r: i64, c: i64| r >= 0 && c >= 0 && (r as usize) < rows && (c as usize) < cols;
+    let mut out = vec![0.0; 2 * side * side];
+    for i in 0..side {
+        for j in 0..side {
+            for (half, dj) in [(0usize, j as i64), (1usize, -(j as i64))] {
+                if half == 1 && j == 0 {
+                    continue;
+                }
+                let di = i as i64;
+                let full = ((rows - i) * (cols - j)) as i64;
+                let mut lost = 0i64;
+                for &(r, c) in &bad {
+                    let (r, c) = (r as i64, c as i64);
+                    // Pairs where the bad pixel is the first or the second member.
+                    if inside(r + di, c + dj) {
+                        lost += 1;
+                        // Both members bad: counted twice otherwise.
+                        if is_bad(r + di, c + dj) {
+                            lost -= 1;
+                        }
+                    }
+                    if inside(r - di, c - dj) {
+                        lost += 1;
+                    }
+                }
+                out[half * side * side + i * side + j] = (full - lost) as f64;
+            }
+        }
+    }
+    out
+}
+
 /// Robust centre and scale of the valid pixels, estimated on a regular subsample.
 fn robust_centre_scale(d: &Array2<f32>, valid: &Array2<bool>) -> (f64, f64) {
     let n = d.len();
@@ -286,9 +335,17 @@ pub fn image_covariance(
                 0.0
             }
         });
-    let w = any_invalid.then(|| valid.mapv(|v| if v { 1.0_f32 } else { 0.0 }));
     let side = config.max_lag_px + 1;
+    let n_invalid = (rows * cols) as u64 - n_valid;
+    // Few invalid pixels: pair counts by enumerating them (cheap) instead of weight products.
+    let sparse = n_invalid as usize <= (rows * cols) / 100;
+    let w = (any_invalid && !sparse).then(|| valid.mapv(|v| if v { 1.0_f32 } else { 0.0 }));
     let (s, c) = lag_sums(&dm, w.as_ref(), config.max_lag_px);
+    let c = if any_invalid && sparse {
+        sparse_counts(&valid, config.max_lag_px)
+    } else {
+        c
+    };
     let mut cov = vec![0.0; side * side];
     let mut npairs = vec![0u64; side * side];
     for i in 0..side {
@@ -495,6 +552,19 @@ mod tests {
                     map.get(i, j)
                 );
             }
+        }
+        // Dense path (more than 1 % invalid) agrees with the brute force as well.
+        let mut heavy = mask.clone();
+        for k in 0..120 {
+            heavy[[(k * 13) % 40, (k * 7) % 37]] = true;
+        }
+        let map_h = image_covariance(img.view(), Some(heavy.view()), &cfg).unwrap();
+        for (i, j) in [(0, 0), (1, 0), (2, 3), (3, 1)] {
+            let b = brute(&img, &heavy, i, j);
+            assert!(
+                (map_h.get(i, j) - b).abs() < 1e-4 * b.abs().max(1e-3),
+                "dense {i},{j}"
+            );
         }
         let nomask = Array2::from_elem((40, 37), false);
         let map2 = image_covariance(img.view(), None, &cfg).unwrap();
