@@ -16,3 +16,15 @@ pub use testdefs::{
     ElvisVersion, ExposureSpec, ScriptColumn, ScriptValue, TestDef, TestOptions, check_structure,
     expand, known_tests, test_def,
 };
+
+pub mod campaign;
+pub mod effects;
+pub mod faults;
+pub mod truth;
+
+pub use campaign::{
+    CampaignConfig, CampaignPlan, CampaignReport, SimSize, campaign_test_options,
+    generate_campaign, plan_campaign, write_campaign,
+};
+pub use faults::FaultKind;
+pub use truth::Truth;
