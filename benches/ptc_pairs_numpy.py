@@ -4,7 +4,8 @@
 Per flat pair on a full-size quadrant image area (2066 x 2048, float32): difference image
 D = f1 - (m1/m2) f2, 4-sigma clipping about the median with a MAD scale estimated on a regular
 subsample (as the Rust kernel), mean of the valid pixels, then covariances for lags (i, j) and
-(i, -j), 0 <= i, j <= 10, with pair counts from the validity weights. Prints the per-pair time.
+(i, -j), 0 <= i, j <= 10, with pair counts from the list of invalid pixels when they are fewer
+than 1 % (else from validity-weight products), as the Rust kernel. Prints the per-pair time.
 
 Usage: python3 benches/ptc_pairs_numpy.py [repeats]
 """
@@ -33,18 +34,37 @@ def pair_covariance(f1, f2):
             break
     mean = d[valid].mean(dtype=np.float64)
     dm = np.where(valid, d - np.float32(mean), np.float32(0.0))
-    w = valid.astype(np.float32)
     side = MAXLAG + 1
     cov = np.zeros((side, side))
+    sparse = (~valid).sum() <= valid.size // 100
+    w = None if sparse else valid.astype(np.float32)
+    bad_r, bad_c = np.nonzero(~valid)
+
+    def count(i, dj):
+        """Valid pixel pairs at lag (i, dj), as the Rust kernel (sparse or dense)."""
+        j = abs(dj)
+        if w is not None:
+            if dj >= 0:
+                return np.sum(w[: ROWS - i, : COLS - j] * w[i:, j:], dtype=np.float64)
+            return np.sum(w[: ROWS - i, j:] * w[i:, : COLS - j], dtype=np.float64)
+        full = (ROWS - i) * (COLS - j)
+        r2, c2 = bad_r + i, bad_c + dj
+        first = (r2 < ROWS) & (c2 >= 0) & (c2 < COLS)
+        both = np.zeros_like(first)
+        both[first] = ~valid[r2[first], c2[first]]
+        r0, c0 = bad_r - i, bad_c - dj
+        second = (r0 >= 0) & (c0 >= 0) & (c0 < COLS)
+        return full - (first.sum() - both.sum() + second.sum())
+
     for i in range(side):
         for j in range(side):
             a = dm[: ROWS - i, : COLS - j]
             b = dm[i:, j:]
             s = np.sum(a * b, dtype=np.float64)
-            n = np.sum(w[: ROWS - i, : COLS - j] * w[i:, j:], dtype=np.float64)
+            n = count(i, j)
             if j > 0:
                 s += np.sum(dm[: ROWS - i, j:] * dm[i:, : COLS - j], dtype=np.float64)
-                n += np.sum(w[: ROWS - i, j:] * w[i:, : COLS - j], dtype=np.float64)
+                n += count(i, -j)
             cov[i, j] = s / n
     return 0.5 * (m1 + m2), 0.5 * cov[0, 0], 0.5 * cov
 
