@@ -24,6 +24,10 @@ pub(crate) struct RenderArgs {
     /// zscale contrast.
     #[arg(long, default_value_t = 0.25)]
     contrast: f64,
+    /// One colour scale for the whole frame (default: one zscale per quadrant, which shows
+    /// the structure inside quadrants whose offsets differ).
+    #[arg(long)]
+    shared_scale: bool,
 }
 
 /// Runs `vison-inspect render`.
@@ -48,7 +52,7 @@ pub(crate) fn run(a: &RenderArgs) -> Result<()> {
         "signal [ADU]",
     )
     .with_grid_cols(2)
-    .with_shared_scale(true);
+    .with_shared_scale(a.shared_scale);
     // DS9 layout: E F on top, H G below; each quadrant as it sits in the CCD frame.
     for q in [Quadrant::E, Quadrant::F, Quadrant::H, Quadrant::G] {
         let b = g.quad_box_ccd(q);
