@@ -188,3 +188,82 @@ pub(crate) fn emit(text: &str) -> Result<()> {
         other => other.context("cannot write to stdout"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vison_explog::{ExpLogRow, Schema};
+
+    fn write_log(dir: &Path, name: &str) -> PathBuf {
+        let schema = Schema::for_version(ElvisVersion::V7_5_X);
+        let mut log = ExpLog::new(schema.clone());
+        for i in 0..9_i64 {
+            let mut r = ExpLogRow::new(schema.clone());
+            r.set("ObsID", 1000 + i / 3)
+                .and_then(|r| r.set("CCD", format!("CCD{}", i % 3 + 1)))
+                .and_then(|r| r.set("date", format!("190118D0700{:02}T", i / 3)))
+                .and_then(|r| r.set("test", if i < 6 { "BIAS01" } else { "PTC01" }))
+                .and_then(|r| r.set("egse_ver", "7.5.1"))
+                .and_then(|r| r.set("OD_1_T", 26.0))
+                .expect("row");
+            log.push(r).expect("push");
+        }
+        let path = dir.join(name);
+        log.write(&path).expect("write");
+        path
+    }
+
+    #[test]
+    fn json_summary_has_the_contract_fields() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = write_log(dir.path(), "EXP_LOG_190118.txt");
+        let (log, reports) = load_logs(std::slice::from_ref(&path), None).expect("load");
+        let v = json_summary(&log.summary(), &warnings_of(&reports));
+        let keys: Vec<&String> = v
+            .as_object()
+            .map(|o| o.keys().collect())
+            .unwrap_or_default();
+        assert_eq!(
+            keys,
+            vec!["ccds", "elvis", "obsids", "rows", "tests", "warnings"]
+        );
+        assert_eq!(v["elvis"], json!("7.5.X"));
+        assert_eq!(v["rows"], json!(9));
+        assert_eq!(v["obsids"], json!([1000, 1002]));
+        assert_eq!(v["ccds"], json!(["CCD1", "CCD2", "CCD3"]));
+        assert_eq!(
+            v["tests"],
+            json!({"BIAS01": {"frames": 2}, "PTC01": {"frames": 1}})
+        );
+    }
+
+    #[test]
+    fn unparsable_rows_fail_with_file_line_and_column() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = write_log(dir.path(), "EXP_LOG_bad.txt");
+        let text = std::fs::read_to_string(&path).expect("read");
+        std::fs::write(&path, text.replacen("\t26.0\t", "\tx26\t", 2)).expect("write");
+        let args = ExplogArgs {
+            files: vec![path],
+            elvis: None,
+            json: true,
+        };
+        let err = run(&args)
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(
+            err.contains("EXP_LOG_bad.txt")
+                && err.contains("2 row(s)")
+                && err.contains("line 2")
+                && err.contains("OD_1_T"),
+            "{err}"
+        );
+        let bad_version = ExplogArgs {
+            files: vec![dir.path().join("EXP_LOG_bad.txt")],
+            elvis: Some("9.9".into()),
+            json: false,
+        };
+        assert!(run(&bad_version).is_err());
+    }
+}

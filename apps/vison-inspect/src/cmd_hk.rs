@@ -343,3 +343,100 @@ fn print_violations(out: &mut String, title: &str, report: &CheckReport) -> Resu
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, NaiveDate};
+    use vison_hk::{HkFormat, hk_file_name};
+
+    fn write_files(dir: &std::path::Path) -> Vec<PathBuf> {
+        let t0 = NaiveDate::from_ymd_opt(2018, 1, 19)
+            .and_then(|d| d.and_hms_opt(7, 0, 0))
+            .expect("date");
+        let limits = HkLimits::for_version(ElvisVersion::V7_5_X).expect("limits");
+        let mut out = Vec::new();
+        for k in 0..2_i64 {
+            let mut r = HkReadings::for_version(ElvisVersion::V7_5_X).expect("keys");
+            let vals: Vec<f64> = r
+                .keys
+                .iter()
+                .map(|key| limits.mock_value(key, LimitSet::Safe).unwrap_or(0.0))
+                .collect();
+            let start = t0 + Duration::seconds(75 * k);
+            for s in 0..5 {
+                let mut v = vals.clone();
+                if k == 1
+                    && s == 2
+                    && let Some(x) = r.key_index("CCD2_TEMP_B").and_then(|i| v.get_mut(i))
+                {
+                    *x = 50.0;
+                }
+                r.push(Some(start + Duration::seconds(s)), &v)
+                    .expect("push");
+            }
+            let p = dir.join(hk_file_name(1000 + k, start, 1));
+            r.write(&p, HkFormat::Table).expect("write");
+            out.push(p);
+        }
+        out
+    }
+
+    fn args(files: Vec<PathBuf>) -> HkArgs {
+        HkArgs {
+            files,
+            elvis: None,
+            json: true,
+            check: true,
+            explog: None,
+            plot: None,
+            keys: None,
+        }
+    }
+
+    #[test]
+    fn check_and_plot_run_on_written_files() {
+        let dir = tempfile::tempdir().expect("dir");
+        let files = write_files(dir.path());
+        assert!(run(&args(files.clone())).is_ok());
+        let png = dir.path().join("hk.png");
+        let mut a = args(files);
+        a.plot = Some(png.clone());
+        a.keys = Some(vec!["CCD2_TEMP_B".into(), "SPW_STATUS_REG".into()]);
+        assert!(run(&a).is_ok());
+        let bytes = std::fs::read(&png).expect("png");
+        assert!(bytes.starts_with(&[0x89, b'P', b'N', b'G']));
+        a.keys = Some(vec!["NOPE".into()]);
+        let err = run(&a).err().map(|e| format!("{e:#}")).unwrap_or_default();
+        assert!(err.contains("NOPE"), "{err}");
+    }
+
+    #[test]
+    fn bad_hk_lines_fail_with_file_line_and_key() {
+        let dir = tempfile::tempdir().expect("dir");
+        let files = write_files(dir.path());
+        let first = files.first().cloned().expect("file");
+        let text = std::fs::read_to_string(&first).expect("read");
+        let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+        if let Some(l) = lines.get_mut(2) {
+            let mut cells: Vec<&str> = l.split('\t').collect();
+            if let Some(c) = cells.get_mut(3) {
+                *c = "bad";
+            }
+            *l = cells.join("\t");
+        }
+        std::fs::write(&first, lines.join("\r\n")).expect("write");
+        let err = run(&args(files))
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        let name = first
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        assert!(
+            err.contains(&name) && err.contains("line 3") && err.contains("CCD1_OD_T"),
+            "{err}"
+        );
+    }
+}

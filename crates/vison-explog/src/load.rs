@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
 use crate::row::ExpLogRow;
 use crate::schema::{Column, Schema, normalize_name};
@@ -403,14 +405,35 @@ pub fn parse_explog_str(text: &str, file: &str, opts: &LoadOptions) -> Result<Lo
     // that a row missing a field is not read as complete with an empty last cell.
     let trailing_tab = header_used && ends_with_tab(first);
     let ncols = schema.len();
-    let mut rows = Vec::with_capacity(lines.len().saturating_sub(data_start));
+    let data: &[(usize, &str)] = lines.get(data_start..).unwrap_or(&[]);
+    // Rows are independent: parse them in parallel (order kept), then assemble in order.
+    let parsed: Vec<std::result::Result<Vec<Value>, RowIssue>> = data
+        .par_iter()
+        .map_init(
+            || Vec::with_capacity(ncols + 2),
+            |buf, &(line_no, line)| parse_row(line, &schema, line_no, trailing_tab, buf),
+        )
+        .collect();
+    let mut rows = Vec::with_capacity(parsed.len());
     let mut bad_rows = Vec::new();
     let mut partial = false;
     let mut empty_numeric = vec![0usize; ncols];
-    for &(line_no, line) in lines.iter().skip(data_start) {
+    let numeric: Vec<bool> = schema
+        .columns()
+        .iter()
+        .map(|c| c.ty != ColType::Str)
+        .collect();
+    for (&(line_no, _), result) in data.iter().zip(parsed) {
         let is_last_incomplete = line_no == last_line_no && !complete;
-        match parse_row(line, &schema, line_no, trailing_tab, &mut empty_numeric) {
-            Ok(values) => rows.push(ExpLogRow::from_typed(schema.clone(), values)),
+        match result {
+            Ok(values) => {
+                for ((v, n), num) in values.iter().zip(empty_numeric.iter_mut()).zip(&numeric) {
+                    if *num && *v == Value::Missing {
+                        *n += 1;
+                    }
+                }
+                rows.push(ExpLogRow::from_typed(schema.clone(), values));
+            }
             Err(issue) if is_last_incomplete => {
                 partial = true;
                 warnings.push(format!(
@@ -459,12 +482,12 @@ fn ends_with_tab(line: &str) -> bool {
     line.trim_end_matches([' ', '\r']).ends_with('\t')
 }
 
-fn parse_row(
-    line: &str,
+fn parse_row<'a>(
+    line: &'a str,
     schema: &Schema,
     line_no: usize,
     trailing_tab: bool,
-    empty_numeric: &mut [usize],
+    fields: &mut Vec<&'a str>,
 ) -> std::result::Result<Vec<Value>, RowIssue> {
     let ncols = schema.len();
     let line = if trailing_tab && ends_with_tab(line) {
@@ -473,7 +496,8 @@ fn parse_row(
     } else {
         line
     };
-    let mut fields = split_fields(line);
+    fields.clear();
+    fields.extend(line.split('\t').map(str::trim));
     while fields.len() > ncols && fields.last().is_some_and(|f| f.is_empty()) {
         fields.pop();
     }
@@ -485,18 +509,12 @@ fn parse_row(
         });
     }
     let mut values = Vec::with_capacity(ncols);
-    for (i, (f, c)) in fields.iter().zip(schema.columns()).enumerate() {
+    for (f, c) in fields.iter().zip(schema.columns()) {
         let v = Value::parse(f, c.ty).map_err(|message| RowIssue {
             line: line_no,
             column: c.name.clone(),
             message,
         })?;
-        if v == Value::Missing
-            && c.ty != ColType::Str
-            && let Some(n) = empty_numeric.get_mut(i)
-        {
-            *n += 1;
-        }
         values.push(v);
     }
     Ok(values)

@@ -142,9 +142,11 @@ fn parse_time(t: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(t.trim(), "%H:%M:%S%.f").ok()
 }
 
-/// Parse one HK value: decimal, `nan`, or hexadecimal (`2FA0`, `0x2FA0`, as ELVIS 6.3.0
-/// writes `SPW_STATUS_REG`). Empty text is NaN (`Ok(None)`).
-fn parse_value(text: &str) -> std::result::Result<Option<f64>, String> {
+/// Parse one HK value: decimal, `nan`, or hexadecimal with a `0x` prefix. Bare hexadecimal
+/// (`2FA0`, as ELVIS 6.3.0 writes `SPW_STATUS_REG`) only when `bare_hex` is true (status
+/// registers), so that a word such as `bad` is not read as a number elsewhere.
+/// Empty text is NaN (`Ok(None)`).
+fn parse_value(text: &str, bare_hex: bool) -> std::result::Result<Option<f64>, String> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);
@@ -152,11 +154,12 @@ fn parse_value(text: &str) -> std::result::Result<Option<f64>, String> {
     if let Ok(v) = t.parse::<f64>() {
         return Ok(Some(v));
     }
-    let hex = t
-        .strip_prefix("0x")
-        .or_else(|| t.strip_prefix("0X"))
-        .unwrap_or(t);
-    if !hex.is_empty()
+    let (hex, prefixed) = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) => (h, true),
+        None => (t, false),
+    };
+    if (prefixed || bare_hex)
+        && !hex.is_empty()
         && hex.len() <= 12
         && hex.bytes().all(|b| b.is_ascii_hexdigit())
         && let Ok(v) = u64::from_str_radix(hex, 16)
@@ -164,6 +167,12 @@ fn parse_value(text: &str) -> std::result::Result<Option<f64>, String> {
         return Ok(Some(v as f64));
     }
     Err(format!("'{t}' is not a number"))
+}
+
+/// Keys whose values ELVIS may write in bare hexadecimal (status registers).
+fn is_register(key: &str) -> bool {
+    let k = key.to_ascii_uppercase();
+    k.contains("STATUS") || k.ends_with("_REG")
 }
 
 /// Read an HK file.
@@ -254,7 +263,7 @@ pub fn parse_hk_str(text: &str, file: &str, opts: &HkLoadOptions) -> Result<HkFi
     let header = fields(header_line);
     let key_per_line = header
         .get(1)
-        .is_some_and(|f| parse_value(f).ok().flatten().is_some())
+        .is_some_and(|f| parse_value(f, false).ok().flatten().is_some())
         || (header.len() == 1
             && lines.len() > 1
             && !header
@@ -376,7 +385,8 @@ fn read_table(
         } else {
             let mut issue = None;
             for (i, cell) in f.iter().enumerate().skip(usize::from(has_time)) {
-                match parse_value(cell) {
+                let hex_ok = header.get(i).is_some_and(|h| is_register(h));
+                match parse_value(cell, hex_ok) {
                     Ok(Some(v)) => values.push(v),
                     Ok(None) => {
                         empty += 1;
@@ -457,8 +467,9 @@ fn read_key_per_line(
         };
         let mut col = Vec::with_capacity(vals.len());
         let mut failed = None;
+        let hex_ok = is_register(key);
         for v in vals {
-            match parse_value(v) {
+            match parse_value(v, hex_ok) {
                 Ok(x) => col.push(x.unwrap_or(f64::NAN)),
                 Err(message) => {
                     failed = Some(RowIssue {
@@ -529,10 +540,15 @@ mod tests {
 
     #[test]
     fn values_decimal_hex_empty() {
-        assert_eq!(parse_value(" 26.02 "), Ok(Some(26.02)));
-        assert_eq!(parse_value("2FA0"), Ok(Some(12192.0)));
-        assert_eq!(parse_value("0x2FA0"), Ok(Some(12192.0)));
-        assert_eq!(parse_value(""), Ok(None));
-        assert!(parse_value("abc!").is_err());
+        assert_eq!(parse_value(" 26.02 ", false), Ok(Some(26.02)));
+        assert_eq!(parse_value("2FA0", true), Ok(Some(12192.0)));
+        assert!(parse_value("2FA0", false).is_err());
+        assert!(parse_value("bad", false).is_err());
+        assert_eq!(parse_value("0x2FA0", false), Ok(Some(12192.0)));
+        assert_eq!(parse_value("", false), Ok(None));
+        assert!(parse_value("abc!", true).is_err());
+        assert!(
+            is_register("SPW_STATUS_REG") && is_register("spwStatus") && !is_register("CCD1_OD_T")
+        );
     }
 }
