@@ -377,7 +377,7 @@ pub fn write_campaign(
         .iter()
         .find(|t| t.0 == FaultKind::HkOol)
         .map(|t| t.1);
-    hk::write_hk(&day_dir, cfg, &plan.exposures, &temps, hk_fault)?;
+    hk::write_hk(&day_dir, cfg, version, &plan.exposures, &temps, hk_fault)?;
 
     // Truth.
     let faults = targets

@@ -2,3 +2,7 @@
 
 mod scripts;
 mod testdefs;
+
+mod campaign_effects;
+mod campaign_readback;
+mod sim_fixture;
