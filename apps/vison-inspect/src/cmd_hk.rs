@@ -6,8 +6,9 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 use vison_explog::ElvisVersion;
 use vison_hk::{
-    CheckOn, CheckReport, CheckResult, HkFile, HkLimits, HkLoadOptions, HkReadings, HkSeries,
-    Limit, LimitSet, PIPELINE_HK_KEYS, check_abs, check_vs_command, detect_hk_version, load_hk,
+    CheckOn, CheckReport, CheckResult, HkFile, HkLimits, HkLoadOptions, HkName, HkReadings,
+    HkSeries, Limit, LimitSet, PIPELINE_HK_KEYS, check_abs, check_vs_command, detect_hk_version,
+    load_hk, split_by_exposure,
 };
 use vison_report::{HLine, PlotGrid, Series, XyPlot};
 
@@ -222,13 +223,24 @@ pub(crate) fn run(args: &HkArgs) -> Result<()> {
             report = check_abs(&series, lims, LimitSet::Safe, CheckOn::Extremes, None);
         }
         if let Some(log) = &explog {
-            command_report = check_vs_command(&series, log, lims, CheckOn::Extremes, None);
-            let unmatched = series.entries.iter().filter(|e| e.obsid.is_none()).count();
-            if unmatched > 0 {
-                warnings.push(format!(
-                    "{unmatched} file(s) without ObsID in the name were not compared with the exposure log"
-                ));
+            // Master (or unnamed) files are split by exposure with the log's start times.
+            let mut per_exposure: Vec<HkFile> = Vec::new();
+            for f in &files {
+                if matches!(f.name, HkName::PerExposure(_)) {
+                    per_exposure.push(f.clone());
+                } else {
+                    let (parts, left_out) = split_by_exposure(f, log);
+                    if left_out > 0 {
+                        warnings.push(format!(
+                            "{}: {left_out} reading(s) outside the exposures of the log were not compared",
+                            f.file
+                        ));
+                    }
+                    per_exposure.extend(parts);
+                }
             }
+            let split_series = HkSeries::from_files(&per_exposure);
+            command_report = check_vs_command(&split_series, log, lims, CheckOn::Extremes, None);
         }
     }
     if let Some(png_path) = &args.plot {

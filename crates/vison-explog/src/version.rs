@@ -28,31 +28,44 @@ use crate::error::Error;
 )]
 pub enum ElvisVersion {
     /// 5.7.02 (pre-QM).
+    #[serde(rename = "5.7.02")]
     V5_7_02,
     /// 5.7.04 (pre-QM).
+    #[serde(rename = "5.7.04")]
     V5_7_04,
     /// 5.7.06 (pre-QM).
+    #[serde(rename = "5.7.06")]
     V5_7_06,
     /// 5.7.07.
+    #[serde(rename = "5.7.07")]
     V5_7_07,
     /// 5.7.08.
+    #[serde(rename = "5.7.08")]
     V5_7_08,
     /// 5.7.09.
+    #[serde(rename = "5.7.09")]
     V5_7_09,
     /// 6.0.0.
+    #[serde(rename = "6.0.0")]
     V6_0_0,
     /// 6.1.0.
+    #[serde(rename = "6.1.0")]
     V6_1_0,
     /// 6.3.0.
+    #[serde(rename = "6.3.0")]
     V6_3_0,
     /// 6.5.X.
+    #[serde(rename = "6.5.X")]
     V6_5_X,
     /// 7.2.X.
+    #[serde(rename = "7.2.X")]
     V7_2_X,
     /// 7.5.X (default at the reference HEAD).
     #[default]
+    #[serde(rename = "7.5.X")]
     V7_5_X,
     /// Hand-written FPA logs (LE1 data).
+    #[serde(rename = "FPA")]
     Fpa,
 }
 
@@ -199,6 +212,14 @@ mod tests {
             Some(ElvisVersion::V7_5_X)
         );
         assert!("8.0".parse::<ElvisVersion>().is_err());
+    }
+
+    #[test]
+    fn serde_uses_the_labels() {
+        let json = serde_json::to_string(&ElvisVersion::V7_5_X).unwrap_or_default();
+        assert_eq!(json, "\"7.5.X\"");
+        let back: Option<ElvisVersion> = serde_json::from_str("\"6.3.0\"").ok();
+        assert_eq!(back, Some(ElvisVersion::V6_3_0));
     }
 
     #[test]

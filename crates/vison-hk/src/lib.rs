@@ -13,6 +13,7 @@ mod limits;
 mod limits_tables;
 mod parse;
 mod readings;
+mod split;
 mod synth;
 mod write;
 
@@ -27,6 +28,7 @@ pub use parse::{
     parse_hk_timestamp,
 };
 pub use readings::HkReadings;
+pub use split::split_by_exposure;
 pub use synth::{HkExposureStats, HkSeries, HkSynthesis, KeyStats, SENTINELS, Stat, is_sentinel};
 pub use vison_explog::{
     ElvisVersion, FrameName, MasterHkName, RowIssue, hk_file_name, hk_master_file_name,

@@ -203,3 +203,52 @@ fn check_vs_command_uses_the_bottom_ig1_and_the_tolerance() {
     assert_eq!(per_verdict(Verdict::NoCommand), 18);
     assert!(report.results.iter().all(|r| r.obsid.is_some()));
 }
+
+#[test]
+fn master_file_split_by_exposure_then_checked() {
+    let limits = HkLimits::for_version(V).expect("limits");
+    let mut log = explog();
+    // Exposure start times: 1000 at t0, 1001 at t0 + 75 s.
+    let schema = log.schema().clone();
+    let mut timed = ExpLog::new(schema);
+    for r in log.rows() {
+        let mut r = r.clone();
+        let t = if r.obsid() == Some(1000) {
+            "190118D070000T"
+        } else {
+            "190118D070115T"
+        };
+        r.set("date", t).expect("date");
+        timed.push(r).expect("push");
+    }
+    log = timed;
+    // A master file: 3 readings before the first exposure, then 150 s of readings.
+    let a = nominal(&limits, 1000, t0() - Duration::seconds(3), 153);
+    let mut master = a.clone();
+    master.name = vison_hk::HkName::Other;
+    master.file = "HK_19-01-18_ROE1_01.txt".into();
+    // The OD of CCD1 drifts by +0.5 V after the second exposure starts.
+    let times = master.readings.times.clone();
+    if let Some(col) = master.readings.get_mut("CCD1_OD_T") {
+        for (v, t) in col.iter_mut().zip(&times) {
+            if t.is_some_and(|t| t >= t0() + Duration::seconds(75)) {
+                *v += 0.5;
+            }
+        }
+    }
+    let (parts, left_out) = vison_hk::split_by_exposure(&master, &log);
+    assert_eq!(left_out, 3);
+    let sizes: Vec<(Option<i64>, usize)> = parts
+        .iter()
+        .map(|p| (p.name.obsid(), p.readings.len()))
+        .collect();
+    assert_eq!(sizes, vec![(Some(1000), 75), (Some(1001), 75)]);
+    let series = HkSeries::from_files(&parts);
+    let report = check_vs_command(&series, &log, &limits, CheckOn::Mean, None);
+    let fails: Vec<(&str, Option<i64>)> = report
+        .violations()
+        .iter()
+        .map(|r| (r.key.as_str(), r.obsid))
+        .collect();
+    assert_eq!(fails, vec![("CCD1_OD_T", Some(1001))]);
+}
