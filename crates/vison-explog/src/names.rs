@@ -8,23 +8,18 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// Two-digit year rule of the exposure-log dates: below 20 means 20xx, otherwise 19xx.
+/// Two-digit year rule of the exposure-log dates: below 20 means 20xx, otherwise 19xx
+/// (only the last two digits of `yy` count).
 pub fn elvis_year(yy: u32) -> i32 {
-    if yy < 20 {
-        2000 + yy as i32
-    } else {
-        1900 + yy as i32
-    }
+    let yy = (yy % 100) as i32;
+    if yy < 20 { 2000 + yy } else { 1900 + yy }
 }
 
 /// Two-digit year rule of Python's `%y` (HK time stamps and master HK names):
-/// 00-68 means 20xx, 69-99 means 19xx.
+/// 00-68 means 20xx, 69-99 means 19xx (only the last two digits of `yy` count).
 pub fn strptime_year(yy: u32) -> i32 {
-    if yy < 69 {
-        2000 + yy as i32
-    } else {
-        1900 + yy as i32
-    }
+    let yy = (yy % 100) as i32;
+    if yy < 69 { 2000 + yy } else { 1900 + yy }
 }
 
 fn digits(text: &str, what: &'static str) -> Result<u32> {
@@ -364,6 +359,9 @@ mod tests {
                 .map(|t| t.year()),
             Some(2000)
         );
+        assert_eq!(elvis_year(u32::MAX), 1995);
+        assert_eq!(strptime_year(68), 2068);
+        assert_eq!(strptime_year(69), 1969);
         for bad in [
             "",
             "D",
