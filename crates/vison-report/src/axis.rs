@@ -20,15 +20,29 @@ pub(crate) fn padded_range(values: impl IntoIterator<Item = f64>, log: bool) -> 
         let (llo, lhi) = (lo.log10(), hi.log10());
         let span = lhi - llo;
         let pad = if span > 0.0 { 0.05 * span } else { 0.5 };
-        return (10f64.powf(llo - pad), 10f64.powf(lhi + pad));
+        // At most 30 decades (the top ones): plotters' log axis slows to a crawl on spans of
+        // hundreds of decades, and nobody reads such a plot.
+        let b = (lhi + pad).min(300.0);
+        let a = (llo - pad).max(b - 30.0).max(-300.0);
+        let b = b.max(a + 1.0);
+        return (10f64.powf(a), 10f64.powf(b));
     }
     let span = hi - lo;
-    if span > 0.0 && span.is_finite() {
-        let pad = 0.05 * span;
-        (lo - pad, hi + pad)
+    let pad = if span > 0.0 {
+        0.05 * span
+    } else if lo == 0.0 {
+        1.0
     } else {
-        let pad = if lo == 0.0 { 1.0 } else { 0.05 * lo.abs() };
-        (lo - pad, hi + pad)
+        0.05 * lo.abs()
+    };
+    let (a, b) = (lo - pad, hi + pad);
+    if a.is_finite() && b.is_finite() && a < b {
+        (a, b)
+    } else if lo < hi && (hi - lo).is_finite() {
+        (lo, hi)
+    } else {
+        // Spans near the f64 limits: fall back to a range plotters can map.
+        (-f64::MAX / 4.0, f64::MAX / 4.0)
     }
 }
 
@@ -86,6 +100,25 @@ mod tests {
         assert!((lo - 2660.0).abs() < 1e-9 && (hi - 2940.0).abs() < 1e-9);
         let (lo, hi) = padded_range([-5.0, f64::NAN, 5.0], false);
         assert!((lo + 5.5).abs() < 1e-12 && (hi - 5.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn extreme_values_give_finite_ranges() {
+        for vals in [[f64::MAX, -f64::MAX], [f64::MAX, f64::MAX], [1e308, 1e307]] {
+            let (lo, hi) = padded_range(vals, false);
+            assert!(
+                lo.is_finite() && hi.is_finite() && lo < hi,
+                "{vals:?} -> {lo} {hi}"
+            );
+        }
+        let (lo, hi) = padded_range([1e-300, 2e-300], false);
+        assert!(lo < 1e-300 && hi > 2e-300);
+        let (lo, hi) = padded_range([f64::MIN_POSITIVE, f64::MAX], true);
+        assert!(lo >= 1e-300 && hi <= 1e300 && lo < hi, "{lo} {hi}");
+        assert!(
+            (hi.log10() - lo.log10() - 30.0).abs() < 1e-9,
+            "at most 30 decades: {lo} {hi}"
+        );
     }
 
     #[test]

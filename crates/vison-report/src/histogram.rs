@@ -108,6 +108,12 @@ impl Histogram {
             None => self.data_range(),
         };
         let width = (hi - lo) / self.bins as f64;
+        if !(width.is_finite() && width > 0.0) {
+            return Err(Error::InvalidParameter {
+                name: "range",
+                reason: format!("bin width over [{lo}, {hi}] is not finite; set a narrower range"),
+            });
+        }
         Ok((0..=self.bins).map(|i| lo + width * i as f64).collect())
     }
 
@@ -309,5 +315,11 @@ mod tests {
         assert!(h.clone().with_range(1.0, 1.0).edges().is_err());
         assert!(Histogram::new("e", "x", "n").render_png(200, 150).is_ok());
         assert!(h.with_log_y(true).render_svg(200, 150).is_ok());
+        let wide = Histogram::new("w", "x", "n").with_data("d", vec![-f64::MAX, f64::MAX]);
+        assert!(matches!(
+            wide.edges(),
+            Err(Error::InvalidParameter { name: "range", .. })
+        ));
+        assert!(wide.render_png(200, 150).is_err());
     }
 }

@@ -466,10 +466,22 @@ mod tests {
         let empty = Array2::<f32>::zeros((0, 0));
         let nan = Array2::from_elem((3, 3), f32::NAN);
         let one = Array2::from_elem((1, 1), 5.0f32);
+        let extreme =
+            Array2::from_shape_vec((2, 2), vec![f32::MAX, -f32::MAX, f32::INFINITY, f32::NAN])
+                .unwrap();
         let plot = ImagePlot::new("odd", "col [px]", "row [px]", "v [ADU]")
             .with_panel("empty", empty.view(), ScaleLimits::default())
             .with_panel("nan", nan.view(), ScaleLimits::default())
             .with_panel("one", one.view(), ScaleLimits::default())
+            .with_panel("extreme", extreme.view(), ScaleLimits::default())
+            .with_panel(
+                "extreme pct",
+                extreme.view(),
+                ScaleLimits::Percentile {
+                    lo_pct: 0.0,
+                    hi_pct: 100.0,
+                },
+            )
             .with_grid_cols(2);
         assert!(plot.render_png(400, 300).is_ok());
         assert!(

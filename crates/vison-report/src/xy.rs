@@ -252,28 +252,28 @@ pub(crate) fn draw_xy<DB: DrawingBackend>(
     match (plot.log_x, plot.log_y) {
         (false, false) => {
             let mut chart = pe(name, builder.build_cartesian_2d(x0..x1, y0..y1))?;
-            fill_chart(&mut chart, plot, h, y0)
+            fill_chart(&mut chart, plot, h)
         }
         (true, false) => {
             let mut chart = pe(
                 name,
                 builder.build_cartesian_2d((x0..x1).log_scale(), y0..y1),
             )?;
-            fill_chart(&mut chart, plot, h, y0)
+            fill_chart(&mut chart, plot, h)
         }
         (false, true) => {
             let mut chart = pe(
                 name,
                 builder.build_cartesian_2d(x0..x1, (y0..y1).log_scale()),
             )?;
-            fill_chart(&mut chart, plot, h, y0)
+            fill_chart(&mut chart, plot, h)
         }
         (true, true) => {
             let mut chart = pe(
                 name,
                 builder.build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale()),
             )?;
-            fill_chart(&mut chart, plot, h, y0)
+            fill_chart(&mut chart, plot, h)
         }
     }
 }
@@ -282,12 +282,60 @@ fn tick_label(v: &f64) -> String {
     format_tick(*v)
 }
 
-/// Splits `(x, y)` pairs into runs of drawable points (finite, positive on log axes).
-fn drawable_runs(s: &Series, log_x: bool, log_y: bool) -> Vec<Vec<(f64, f64)>> {
+/// The axis ranges of a plot, for placing and filtering points.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    x: (f64, f64),
+    y: (f64, f64),
+    log_x: bool,
+    log_y: bool,
+}
+
+impl Frame {
+    fn of(plot: &XyPlot) -> Self {
+        Self {
+            x: plot.x_range(),
+            y: plot.y_range(),
+            log_x: plot.log_x,
+            log_y: plot.log_y,
+        }
+    }
+
+    /// Position of `v` along an axis, 0 at `lo` and 1 at `hi`.
+    fn norm(v: f64, (lo, hi): (f64, f64), log: bool) -> f64 {
+        if log {
+            (v.log10() - lo.log10()) / (hi.log10() - lo.log10())
+        } else {
+            (v - lo) / (hi - lo)
+        }
+    }
+
+    /// `(u, v)` position of a point in the plot, `(0, 0)` bottom left, `(1, 1)` top right.
+    fn uv(&self, x: f64, y: f64) -> (f64, f64) {
+        (
+            Self::norm(x, self.x, self.log_x),
+            Self::norm(y, self.y, self.log_y),
+        )
+    }
+
+    /// Whether a point can be drawn: finite, positive on log axes, and not absurdly far
+    /// outside the axes (such points would map to pixel coordinates near `i32::MAX`).
+    fn drawable(&self, x: f64, y: f64) -> bool {
+        let finite = x.is_finite() && y.is_finite();
+        let positive = (!self.log_x || x > 0.0) && (!self.log_y || y > 0.0);
+        if !(finite && positive) {
+            return false;
+        }
+        let (u, v) = self.uv(x, y);
+        (-4.0..=5.0).contains(&u) && (-4.0..=5.0).contains(&v)
+    }
+}
+
+/// Splits `(x, y)` pairs into runs of drawable points (see [`Frame::drawable`]).
+fn drawable_runs(s: &Series, frame: &Frame) -> Vec<Vec<(f64, f64)>> {
     let mut runs = vec![Vec::new()];
     for (&x, &y) in s.x.iter().zip(&s.y) {
-        let ok = x.is_finite() && y.is_finite() && (!log_x || x > 0.0) && (!log_y || y > 0.0);
-        if ok {
+        if frame.drawable(x, y) {
             if let Some(run) = runs.last_mut() {
                 run.push((x, y));
             }
@@ -302,20 +350,12 @@ fn drawable_runs(s: &Series, log_x: bool, log_y: bool) -> Vec<Vec<(f64, f64)>> {
 /// The plot corner (upper right, upper left, lower right, lower left, in that preference)
 /// covering the fewest data points, for the legend box.
 fn legend_corner(plot: &XyPlot) -> SeriesLabelPosition {
-    let (x0, x1) = plot.x_range();
-    let (y0, y1) = plot.y_range();
-    let norm = |v: f64, lo: f64, hi: f64, log: bool| {
-        if log {
-            (v.log10() - lo.log10()) / (hi.log10() - lo.log10())
-        } else {
-            (v - lo) / (hi - lo)
-        }
-    };
+    let frame = Frame::of(plot);
     let mut counts = [0usize; 4];
     for s in &plot.series {
-        for run in drawable_runs(s, plot.log_x, plot.log_y) {
+        for run in drawable_runs(s, &frame) {
             for (x, y) in run {
-                let (u, v) = (norm(x, x0, x1, plot.log_x), norm(y, y0, y1, plot.log_y));
+                let (u, v) = frame.uv(x, y);
                 let right = u > 0.55;
                 let left = u < 0.45;
                 let top = v > 0.65;
@@ -341,7 +381,6 @@ fn fill_chart<'a, DB, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     plot: &XyPlot,
     h: u32,
-    y_floor: f64,
 ) -> Result<(), Error>
 where
     DB: DrawingBackend + 'a,
@@ -350,6 +389,7 @@ where
 {
     let name = plot.title.as_str();
     let font = label_px(h);
+    let frame = Frame::of(plot);
     let (area_w, area_h) = chart.plotting_area().dim_in_pixel();
     pe(
         name,
@@ -371,7 +411,7 @@ where
     let mut any_label = false;
     for (i, s) in plot.series.iter().enumerate() {
         let colour = series_colour(i);
-        let runs = drawable_runs(s, plot.log_x, plot.log_y);
+        let runs = drawable_runs(s, &frame);
         let with_line = matches!(s.style, SeriesStyle::Line | SeriesStyle::LinePoints);
         let with_points = matches!(s.style, SeriesStyle::Points | SeriesStyle::LinePoints);
         if with_line {
@@ -393,22 +433,18 @@ where
             )?;
         }
         if s.y_err.is_some() {
+            let (y_lo, y_hi) = frame.y;
             let bars: Vec<(f64, f64, f64)> = s
                 .triples()
-                .filter(|&(x, y, e)| {
-                    x.is_finite()
-                        && y.is_finite()
-                        && e > 0.0
-                        && (!plot.log_x || x > 0.0)
-                        && (!plot.log_y || y > 0.0)
-                })
+                .filter(|&(x, y, e)| e > 0.0 && frame.drawable(x, y))
                 .map(|(x, y, e)| {
+                    // Bar ends are kept inside the axes (on a log axis y - e may be <= 0).
                     let lo = if plot.log_y && y - e <= 0.0 {
-                        y_floor
+                        y_lo
                     } else {
-                        y - e
+                        (y - e).max(y_lo)
                     };
-                    (x, lo, y + e)
+                    (x, lo, (y + e).min(y_hi))
                 })
                 .collect();
             let stroke = colour.stroke_width(1);
@@ -447,9 +483,9 @@ where
         }
     }
 
-    let (x0, x1) = plot.x_range();
+    let (x0, x1) = frame.x;
     for (i, line) in plot.hlines.iter().enumerate() {
-        if !line.y.is_finite() || (plot.log_y && line.y <= 0.0) {
+        if !frame.drawable(x0, line.y) {
             continue;
         }
         let colour = hline_colour(i);
@@ -499,13 +535,33 @@ mod tests {
             vec![1.0, 2.0, f64::NAN, 4.0, 5.0],
             vec![1.0, 2.0, 3.0, -1.0, 5.0],
         );
-        let runs = drawable_runs(&s, false, false);
+        let frame = |log_y| Frame {
+            x: (0.0, 6.0),
+            y: if log_y { (0.5, 6.0) } else { (-1.0, 6.0) },
+            log_x: false,
+            log_y,
+        };
+        let runs = drawable_runs(&s, &frame(false));
         assert_eq!(
             runs,
             vec![vec![(1.0, 1.0), (2.0, 2.0)], vec![(4.0, -1.0), (5.0, 5.0)]]
         );
-        let runs = drawable_runs(&s, false, true);
+        let runs = drawable_runs(&s, &frame(true));
         assert_eq!(runs, vec![vec![(1.0, 1.0), (2.0, 2.0)], vec![(5.0, 5.0)]]);
+    }
+
+    #[test]
+    fn far_outliers_are_not_drawn() {
+        let frame = Frame {
+            x: (0.0, 10.0),
+            y: (0.0, 10.0),
+            log_x: false,
+            log_y: false,
+        };
+        assert!(frame.drawable(5.0, 5.0));
+        assert!(frame.drawable(-30.0, 45.0));
+        assert!(!frame.drawable(1e6, 5.0));
+        assert!(!frame.drawable(f64::MAX, 5.0));
     }
 
     #[test]

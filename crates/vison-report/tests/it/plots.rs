@@ -90,6 +90,24 @@ fn degenerate_data_does_not_panic() {
                 .with_log(true, true),
         ),
         (
+            "extreme",
+            XyPlot::new("extreme", "x", "y").with_series(Series::line(
+                "e",
+                vec![-f64::MAX, f64::MAX],
+                vec![f64::MAX, -f64::MAX],
+            )),
+        ),
+        (
+            "extreme log",
+            XyPlot::new("extreme log", "x", "y")
+                .with_series(Series::points(
+                    "e",
+                    vec![f64::MIN_POSITIVE, f64::MAX],
+                    vec![1e-310, f64::MAX],
+                ))
+                .with_log(true, true),
+        ),
+        (
             "infinite",
             XyPlot::new("inf", "x", "y")
                 .with_series(Series::line(
@@ -209,4 +227,56 @@ fn image_grid_histogram_fit_render_at_requested_sizes() {
     let png = fit.render_png(800, 600).unwrap();
     assert_eq!(png_size_px(&png), Some((800, 600)));
     std::fs::write(dir.join("fit.png"), &png).unwrap();
+}
+
+#[test]
+fn tiny_canvases_and_crowded_grids_do_not_panic() {
+    let xy = XyPlot::new(
+        "a very long title that does not fit in a tiny canvas at all",
+        "x [s]",
+        "y [ADU]",
+    )
+    .with_series(Series::points("p", vec![1.0, 2.0], vec![3.0, 4.0]).with_y_err(vec![0.1, 0.2]))
+    .with_hline(3.5, "limit");
+    let data = ndarray::Array2::from_shape_fn((20, 30), |(r, c)| (r + c) as f32);
+    let mut crowded = vison_report::ImagePlot::new("crowded", "col [px]", "row [px]", "v [ADU]")
+        .with_grid_cols(10);
+    for i in 0..100 {
+        crowded = crowded.with_panel(
+            format!("p{i}"),
+            data.view(),
+            vison_report::ScaleLimits::default(),
+        );
+    }
+    let mut grid = vison_report::PlotGrid::new("grid", 10);
+    for _ in 0..100 {
+        grid = grid.with_panel(xy.clone());
+    }
+    let hist =
+        vison_report::Histogram::new("h", "v [ADU]", "n").with_data("d", vec![1.0, 2.0, 2.5]);
+    let fit = vison_report::FitPlot::new(
+        vison_report::FitAxes::new("fit", "x", "y", "r"),
+        Series::points("d", vec![1.0, 2.0], vec![1.0, 2.0]),
+        "m",
+        |x| x,
+    )
+    .unwrap();
+    for (w, h) in [(32, 32), (33, 200), (200, 33), (64, 48)] {
+        // Errors are acceptable on impossible layouts; panics are not.
+        let _ = xy.render_png(w, h);
+        let _ = xy.render_svg(w, h);
+        let _ = crowded.render_png(w, h);
+        let _ = crowded.clone().with_shared_scale(true).render_png(w, h);
+        let _ = grid.render_png(w, h);
+        let _ = hist.render_png(w, h);
+        let _ = fit.render_png(w, h);
+    }
+    assert_eq!(
+        png_size_px(&crowded.render_png(600, 600).unwrap()),
+        Some((600, 600))
+    );
+    assert_eq!(
+        png_size_px(&grid.render_png(600, 600).unwrap()),
+        Some((600, 600))
+    );
 }
