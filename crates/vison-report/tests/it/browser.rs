@@ -25,7 +25,13 @@ fn find_chromium() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("CHROMIUM") {
         return Some(PathBuf::from(p));
     }
-    CANDIDATES.iter().map(PathBuf::from).find(|p| p.exists())
+    if let Some(p) = CANDIDATES.iter().map(PathBuf::from).find(|p| p.exists()) {
+        return Some(p);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| ["chromium", "chromium-browser", "google-chrome"].map(|n| dir.join(n)))
+        .find(|p| p.is_file())
 }
 
 /// Runs Chromium headless on `page` with extra arguments; returns (stdout, stderr).
