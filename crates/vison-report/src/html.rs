@@ -83,7 +83,7 @@ footer { margin-top: 32px; border-top: 1px solid var(--line); color: #666; font-
   body { max-width: none; padding: 0; font-size: 11pt; }
   nav.toc { display: none; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  h2 { break-after: avoid; }
+  h2, h3, caption { break-after: avoid; }
   figure, table, ul { break-inside: avoid; }
   figure img { max-width: 100%; border: none; }
   a { color: inherit; text-decoration: none; }

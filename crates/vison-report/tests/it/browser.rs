@@ -116,6 +116,14 @@ fn probe_copy(html: &str) -> String {
     .replacen("</body>", &format!("{PROBE_BODY}\n</body>"), 1)
 }
 
+/// Number of page objects (`/Type /Page`, not `/Pages`) in a PDF file.
+fn pdf_page_count(pdf: &[u8]) -> usize {
+    let key = b"/Type /Page";
+    (0..pdf.len().saturating_sub(key.len()))
+        .filter(|&i| pdf[i..].starts_with(key) && pdf.get(i + key.len()) != Some(&b's'))
+        .count()
+}
+
 fn attr<'a>(dom: &'a str, name: &str) -> Option<&'a str> {
     let key = format!("{name}=\"");
     let start = dom.find(&key)? + key.len();
@@ -187,6 +195,27 @@ fn sample_report_renders_in_headless_chromium() {
     let png = std::fs::read(&shot)
         .unwrap_or_else(|e| panic!("no screenshot at {}: {e}\n{stderr}", shot.display()));
     assert_eq!(png_size_px(&png), Some((1200, 2000)), "screenshot size");
+
+    // The print layout: Chromium's own PDF export must succeed (a person can look at it).
+    let pdf = out.join("sample_report.pdf");
+    let _ = std::fs::remove_file(&pdf);
+    let (_, stderr) = run_chromium(
+        &chromium,
+        &report_path,
+        &[
+            format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer".to_owned(),
+        ],
+        &tmp.path().join("profile-pdf"),
+    );
+    let pdf_bytes = std::fs::read(&pdf)
+        .unwrap_or_else(|e| panic!("no PDF at {}: {e}\n{stderr}", pdf.display()));
+    assert!(pdf_bytes.starts_with(b"%PDF-"), "not a PDF");
+    let pages = pdf_page_count(&pdf_bytes);
+    assert!(
+        pages >= 3,
+        "a report with 6 figures should print on several pages, got {pages}"
+    );
 
     // 2. A probe copy: every image decodes at its intended size, no script errors.
     let probe_path = report_path.with_file_name("report_probe.html");
