@@ -5,4 +5,5 @@ mod testdefs;
 
 mod campaign_effects;
 mod campaign_readback;
+mod campaign_repro;
 mod sim_fixture;
