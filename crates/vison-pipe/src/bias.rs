@@ -1,0 +1,672 @@
+//! BIAS01 / BIAS02 (reference 4.2): read noise per exposure and quadrant, master bias per CCD
+//! (stack of the offset-subtracted frames, with its per-pixel scatter), profiles of the master
+//! bias, compliance of RON and offsets. Pure functions on arrays, I/O in the task methods.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ndarray::{Array2, ArrayView2};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use vison_ccd::fits::{HduSelector, ImageDataRef, ProductHdu, geometry_keys, read_image};
+use vison_ccd::ops::{ProfileAxis, Reducer, profile};
+use vison_ccd::stats::Trim;
+use vison_ccd::{Frame, FrameGeometry, Header, Quadrant, Section, read_frame};
+
+use crate::config::BiasConfig;
+use crate::error::{Error, Result};
+use crate::flags::{Flag, Flags};
+use crate::measure::{clipped_mean_std, ron_two_way};
+use crate::prep::{PreparedRows, frame_offsets};
+use crate::report::{Plot, compliance_block, figure, per_quadrant_vs_obsid};
+use crate::results::{Analysis, ComplianceEntry, ComplianceTable};
+use crate::task::{Task, TaskEnv, TaskState};
+
+/// Read noise of one quadrant of one frame, ADU.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct QuadRon {
+    /// Image area (row and column structure removed).
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub ron_image_adu: f64,
+    /// Trimmed prescan.
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub ron_prescan_adu: f64,
+    /// Trimmed overscan.
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub ron_overscan_adu: f64,
+}
+
+/// Read noise of one frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrameRon {
+    /// ObsID.
+    pub obsid: i64,
+    /// CCD.
+    pub ccd: u8,
+    /// Per quadrant.
+    pub quads: BTreeMap<String, QuadRon>,
+}
+
+/// State of the BIAS `basic` step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BiasBasic {
+    /// One entry per usable frame.
+    pub frames: Vec<FrameRon>,
+}
+
+/// Master-bias figures of one quadrant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MasterQuad {
+    /// Offset subtracted before stacking (mean over the frames), ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub offset_subtracted_adu: f64,
+    /// Clipped mean of the master-bias image area (level above the prescan offset), ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub level_image_adu: f64,
+    /// Clipped spatial standard deviation of the master-bias image area, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub spatial_std_image_adu: f64,
+    /// Mean per-pixel scatter of the stacked frames over the image area, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub pixel_std_image_adu: f64,
+    /// Parallel profile: mean of each image row (canonical), ADU.
+    #[serde(deserialize_with = "crate::nan::vec_f64")]
+    pub row_profile_adu: Vec<f64>,
+    /// Serial profile: mean of each column over the image rows (prescan to overscan), ADU.
+    #[serde(deserialize_with = "crate::nan::vec_f64")]
+    pub col_profile_adu: Vec<f64>,
+}
+
+/// Master bias of one CCD.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MasterBias {
+    /// Product path relative to the test folder.
+    pub product: String,
+    /// Frames stacked.
+    pub n_frames: usize,
+    /// Per quadrant.
+    pub quads: BTreeMap<String, MasterQuad>,
+}
+
+/// State of the BIAS `meta` step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BiasMeta {
+    /// Per CCD (`CCD1`..).
+    pub ccds: BTreeMap<String, MasterBias>,
+}
+
+/// Read noise of every quadrant of a raw frame (pure).
+pub fn frame_ron(
+    frame: &Frame,
+    rows: (usize, usize),
+    cfg: &BiasConfig,
+    prescan_trim: [usize; 2],
+) -> BTreeMap<String, QuadRon> {
+    let mut out = BTreeMap::new();
+    for q in Quadrant::ALL {
+        let reg = |s: Section, t: Trim| {
+            let v = frame.section(q, s);
+            let (r0, r1) = (rows.0.min(v.nrows()), rows.1.min(v.nrows()));
+            let v = t.apply(v.slice_move(ndarray::s![r0..r1.max(r0), ..]));
+            v.mapv(|x| {
+                if x == 0.0 || x == 65535.0 {
+                    f32::NAN
+                } else {
+                    x
+                }
+            })
+        };
+        let img = reg(Section::Image, Trim::NONE);
+        let pre = reg(
+            Section::Prescan,
+            Trim::serial(prescan_trim[0], prescan_trim[1]),
+        );
+        let ove = reg(Section::Overscan, Trim::standard(Section::Overscan));
+        let f = |a: &Array2<f32>| {
+            ron_two_way(
+                a.view(),
+                cfg.ron_clip_sigma,
+                cfg.ron_quantisation_correction,
+            )
+        };
+        out.insert(
+            q.name().to_string(),
+            QuadRon {
+                ron_image_adu: f(&img),
+                ron_prescan_adu: f(&pre),
+                ron_overscan_adu: f(&ove),
+            },
+        );
+    }
+    out
+}
+
+/// Figures of one canonical quadrant of a master bias (pure).
+pub fn master_quad(
+    g: &FrameGeometry,
+    value: ArrayView2<'_, f32>,
+    std: ArrayView2<'_, f32>,
+    q: Quadrant,
+    offset: f64,
+) -> MasterQuad {
+    let vq = vison_ccd::qcan_view(g, value, q);
+    let sq = vison_ccd::qcan_view(g, std, q);
+    let b = g.section_box_qcan(Section::Image);
+    let img = vison_ccd::cutout(vq, &b);
+    let simg = vison_ccd::cutout(sq, &b);
+    let vals: Vec<f32> = img.iter().copied().collect();
+    let (level, sstd, _) = clipped_mean_std(&vals, 4.0, 5);
+    let svals: Vec<f32> = simg.iter().copied().collect();
+    let (pstd, _, _) = clipped_mean_std(&svals, f64::INFINITY, 0);
+    let rows_all = vq.slice(ndarray::s![0..g.image_rows_px, ..]);
+    MasterQuad {
+        offset_subtracted_adu: offset,
+        level_image_adu: level,
+        spatial_std_image_adu: sstd,
+        pixel_std_image_adu: pstd,
+        row_profile_adu: profile(img, ProfileAxis::Rows, Reducer::Mean)
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        col_profile_adu: profile(rows_all, ProfileAxis::Cols, Reducer::Mean)
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+    }
+}
+
+/// File name of the master bias of a CCD.
+pub fn master_bias_name(ccd: u8) -> String {
+    format!("EUC_MASTERBIAS_CCD{ccd}.fits")
+}
+
+/// BIAS01 / BIAS02.
+#[derive(Debug, Clone)]
+pub struct BiasTask {
+    name: String,
+}
+
+impl BiasTask {
+    /// A bias task named `BIAS01` or `BIAS02`.
+    pub fn new(name: &str) -> Self {
+        BiasTask {
+            name: name.to_string(),
+        }
+    }
+
+    fn basic(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
+        let chk = st.check()?;
+        let usable: Vec<&crate::checks::FrameCheck> =
+            chk.frames.iter().filter(|f| f.usable).collect();
+        let ingest = st.ingest()?;
+        let total = usable.len() as u64;
+        let done = AtomicU64::new(0);
+        let frames: Vec<Result<FrameRon>> = usable
+            .par_iter()
+            .map(|fc| {
+                let path = ingest
+                    .exposures
+                    .iter()
+                    .find(|e| e.obsid == fc.obsid)
+                    .and_then(|e| e.frames.iter().find(|f| f.ccd == fc.ccd))
+                    .map(|f| f.path.clone())
+                    .unwrap_or_default();
+                let frame = read_frame(&path)?;
+                let quads = frame_ron(
+                    &frame,
+                    fc.rows,
+                    &env.cfg.bias,
+                    env.cfg.preprocessing.offset_trim,
+                );
+                let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+                env.step_progress("basic", d, total);
+                Ok(FrameRon {
+                    obsid: fc.obsid,
+                    ccd: fc.ccd,
+                    quads,
+                })
+            })
+            .collect();
+        let frames = frames.into_iter().collect::<Result<Vec<_>>>()?;
+        let mut flags = Flags::new();
+        let lim = env.cfg.limits.ron_adu;
+        for f in &frames {
+            for (q, r) in &f.quads {
+                let v = r.ron_image_adu;
+                if !(v.is_finite() && v >= lim[0] && v <= lim[1]) {
+                    flags.raise(
+                        Flag::RON_OOL,
+                        format!(
+                            "ObsID {} CCD{} {q}: image-area RON {v:.3} ADU outside [{}, {}]",
+                            f.obsid, f.ccd, lim[0], lim[1]
+                        ),
+                    );
+                }
+            }
+        }
+        let v = serde_json::to_value(BiasBasic { frames })
+            .map_err(|e| step_err(&self.name, "basic", e))?;
+        Ok((v, flags))
+    }
+
+    fn meta(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
+        let chk = st.check()?;
+        let ingest = st.ingest()?;
+        let prep = &env.cfg.preprocessing;
+        let mut ccds = BTreeMap::new();
+        let mut flags = Flags::new();
+        for ccd in 1..=3u8 {
+            let frames: Vec<&crate::checks::FrameCheck> = chk.usable(ccd).collect();
+            let Some(g) = frames.iter().find_map(|f| f.geometry) else {
+                flags.raise(
+                    Flag::BADDATAPROD,
+                    format!("CCD{ccd}: no usable frame, no master bias"),
+                );
+                continue;
+            };
+            let mut sources = Vec::new();
+            let mut offs_sum = [0.0f64; 4];
+            for fc in &frames {
+                let path = ingest
+                    .exposures
+                    .iter()
+                    .find(|e| e.obsid == fc.obsid)
+                    .and_then(|e| e.frames.iter().find(|f| f.ccd == ccd))
+                    .map(|f| f.path.clone())
+                    .unwrap_or_default();
+                let offs = frame_offsets(fc, prep);
+                for k in 0..4 {
+                    offs_sum[k] += f64::from(offs[k]);
+                }
+                sources.push(PreparedRows::open(&path, g, offs, prep.mask_bad_pixels)?);
+            }
+            let n = sources.len();
+            let stack = vison_ccd::stack::stack(
+                &mut sources,
+                env.cfg.bias.stack.method(),
+                prep.stack_budget_mib << 20,
+            )?;
+            drop(sources);
+            let mut primary = Header::new();
+            primary.set("TEST", self.name.as_str());
+            primary.set("CCD", format!("CCD{ccd}"));
+            primary.set("BLOCKID", env.block.block.as_str());
+            primary.set("NCOMB", n as i64);
+            primary.set("STACKMTH", format!("{:?}", env.cfg.bias.stack).as_str());
+            geometry_keys(&g, &mut primary);
+            let mut quads = BTreeMap::new();
+            for (k, q) in Quadrant::ALL.into_iter().enumerate() {
+                let off = offs_sum[k] / n.max(1) as f64;
+                primary.set(&format!("OFFS_{}", q.name()), off);
+                quads.insert(
+                    q.name().to_string(),
+                    master_quad(&g, stack.value.view(), stack.std.view(), q, off),
+                );
+            }
+            primary.add_comment(
+                "STACK: offset-subtracted master bias (ADU); add OFFS_<Q> for the raw level.",
+            );
+            let mask: Array2<u8> = stack.n_used.mapv(|n| u8::from(n == 0));
+            let mut ext = Header::new();
+            geometry_keys(&g, &mut ext);
+            let rel = format!("products/{}", master_bias_name(ccd));
+            vison_ccd::write_product(
+                &env.test_dir.join(&rel),
+                &primary,
+                &[
+                    ProductHdu {
+                        name: "STACK".into(),
+                        header: ext.clone(),
+                        data: ImageDataRef::F32(stack.value.view()),
+                    },
+                    ProductHdu {
+                        name: "STD".into(),
+                        header: ext.clone(),
+                        data: ImageDataRef::F32(stack.std.view()),
+                    },
+                    ProductHdu {
+                        name: "MASK".into(),
+                        header: ext.clone(),
+                        data: ImageDataRef::U8(mask.view()),
+                    },
+                ],
+            )?;
+            env.step_progress("meta", u64::from(ccd), 3);
+            ccds.insert(
+                format!("CCD{ccd}"),
+                MasterBias {
+                    product: rel,
+                    n_frames: n,
+                    quads,
+                },
+            );
+        }
+        let v =
+            serde_json::to_value(BiasMeta { ccds }).map_err(|e| step_err(&self.name, "meta", e))?;
+        Ok((v, flags))
+    }
+}
+
+pub(crate) fn step_err(test: &str, step: &str, e: impl std::fmt::Display) -> Error {
+    Error::Step {
+        test: test.to_string(),
+        step: step.to_string(),
+        detail: e.to_string(),
+    }
+}
+
+fn mean(v: &[f64]) -> f64 {
+    let f: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if f.is_empty() {
+        f64::NAN
+    } else {
+        f.iter().sum::<f64>() / f.len() as f64
+    }
+}
+
+impl Task for BiasTask {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn analysis_steps(&self) -> &'static [&'static str] {
+        &["basic", "meta"]
+    }
+
+    fn run_step(&self, step: &str, env: &TaskEnv<'_>, state: &TaskState) -> Result<(Value, Flags)> {
+        match step {
+            "basic" => self.basic(env, state),
+            "meta" => self.meta(env, state),
+            other => Err(step_err(&self.name, other, "unknown step")),
+        }
+    }
+
+    fn summarize(&self, env: &TaskEnv<'_>, state: &TaskState) -> Analysis {
+        let mut a = Analysis::default();
+        let lim = env.cfg.limits.ron_adu;
+        if let Some(basic) = state.step::<BiasBasic>("basic") {
+            let mut ron_table = ComplianceTable {
+                description: "image-area read noise (mean over exposures)".into(),
+                unit: "ADU".into(),
+                ccds: BTreeMap::new(),
+            };
+            for ccd in 1..=3u8 {
+                for q in Quadrant::ALL {
+                    let qn = q.name();
+                    let pick = |f: &dyn Fn(&QuadRon) -> f64| -> Vec<f64> {
+                        basic
+                            .frames
+                            .iter()
+                            .filter(|fr| fr.ccd == ccd)
+                            .filter_map(|fr| fr.quads.get(qn).map(f))
+                            .collect()
+                    };
+                    let img = pick(&|r| r.ron_image_adu);
+                    if img.is_empty() {
+                        continue;
+                    }
+                    let m = a
+                        .ccds
+                        .entry(format!("CCD{ccd}"))
+                        .or_default()
+                        .entry(qn.to_string())
+                        .or_default();
+                    let ron = mean(&img);
+                    m.insert("ron_adu".into(), ron);
+                    m.insert(
+                        "ron_prescan_twoway_adu".into(),
+                        mean(&pick(&|r| r.ron_prescan_adu)),
+                    );
+                    m.insert(
+                        "ron_overscan_adu".into(),
+                        mean(&pick(&|r| r.ron_overscan_adu)),
+                    );
+                    let all_ok = img
+                        .iter()
+                        .all(|v| v.is_finite() && *v >= lim[0] && *v <= lim[1]);
+                    ron_table
+                        .ccds
+                        .entry(format!("CCD{ccd}"))
+                        .or_default()
+                        .insert(
+                            qn.to_string(),
+                            ComplianceEntry::check(ron, lim[0], lim[1], all_ok),
+                        );
+                }
+            }
+            for f in &basic.frames {
+                for (q, r) in &f.quads {
+                    let e = a
+                        .per_exposure
+                        .entry((f.obsid, f.ccd, q.clone()))
+                        .or_default();
+                    e.insert("ron_image_adu".into(), r.ron_image_adu);
+                    e.insert("ron_overscan_adu".into(), r.ron_overscan_adu);
+                }
+            }
+            a.compliance.insert("ron_image".into(), ron_table);
+        }
+        if let Some(meta) = state.step::<BiasMeta>("meta") {
+            for (ccd, mb) in &meta.ccds {
+                a.products.push((
+                    mb.product.clone(),
+                    format!(
+                        "master bias of {ccd} ({} frames): STACK, STD, MASK",
+                        mb.n_frames
+                    ),
+                ));
+                for (q, mq) in &mb.quads {
+                    let m = a
+                        .ccds
+                        .entry(ccd.clone())
+                        .or_default()
+                        .entry(q.clone())
+                        .or_default();
+                    m.insert("master_bias_level_adu".into(), mq.level_image_adu);
+                    m.insert(
+                        "master_bias_spatial_std_adu".into(),
+                        mq.spatial_std_image_adu,
+                    );
+                    m.insert("master_bias_pixel_std_adu".into(), mq.pixel_std_image_adu);
+                    m.insert(
+                        "master_bias_offset_subtracted_adu".into(),
+                        mq.offset_subtracted_adu,
+                    );
+                    let prof = &mq.row_profile_adu;
+                    if prof.len() >= 2 {
+                        let n = prof.len();
+                        let k = (n / 10).max(1);
+                        m.insert(
+                            "master_bias_parallel_gradient_adu".into(),
+                            mean(&prof[n - k..]) - mean(&prof[..k]),
+                        );
+                    }
+                }
+            }
+        }
+        a
+    }
+
+    fn report_sections(
+        &self,
+        env: &TaskEnv<'_>,
+        state: &TaskState,
+        a: &Analysis,
+    ) -> Result<Vec<vison_report::Section>> {
+        use vison_report::{
+            Block, Cell, DataTable, Histogram, ImagePlot, ScaleLimits, Section as RSection, Series,
+            SeriesStyle, XyPlot,
+        };
+        let mut out = Vec::new();
+        let mut s = RSection::new("Read noise");
+        if let Some(basic) = state.step::<BiasBasic>("basic") {
+            let mut pts: BTreeMap<(u8, String), Vec<(f64, f64)>> = BTreeMap::new();
+            let (mut hi, mut hp, mut ho) = (Vec::new(), Vec::new(), Vec::new());
+            for f in &basic.frames {
+                for (q, r) in &f.quads {
+                    pts.entry((f.ccd, q.clone()))
+                        .or_default()
+                        .push((f.obsid as f64, r.ron_image_adu));
+                    hi.push(r.ron_image_adu);
+                    hp.push(r.ron_prescan_adu);
+                    ho.push(r.ron_overscan_adu);
+                }
+            }
+            let lim = env.cfg.limits.ron_adu;
+            s.push(figure(
+                env,
+                "ron_vs_obsid",
+                "Image-area read noise (row and column structure removed) per quadrant against ObsID, RON limits dashed.",
+                Plot::Grid(per_quadrant_vs_obsid(&format!("{}: read noise", self.name), "RON [ADU]", &pts, &[(lim[0], "RON low"), (lim[1], "RON high")])),
+                1500,
+                450,
+            ));
+            s.push(figure(
+                env,
+                "ron_histogram",
+                "Histogram of the read noise of all exposures and quadrants, image area, prescan and overscan.",
+                Plot::Hist(
+                    Histogram::new(format!("{}: RON distribution", self.name), "RON [ADU]", "quadrants x exposures")
+                        .with_data("image", hi)
+                        .with_data("prescan", hp)
+                        .with_data("overscan", ho)
+                        .with_bins(20)
+                        .with_range(0.5, 2.0),
+                ),
+                900,
+                500,
+            ));
+        }
+        if let Some(t) = a.compliance.get("ron_image") {
+            s.push(compliance_block("ron_image", t));
+        }
+        let mut t = DataTable::new(
+            "Per-quadrant results (mean over exposures)",
+            [
+                "CCD",
+                "Q",
+                "offset [ADU]",
+                "offset image [ADU]",
+                "offset overscan [ADU]",
+                "RON [ADU]",
+                "master level [ADU]",
+                "master spatial std [ADU]",
+            ],
+        );
+        let checks = crate::results::build_results(
+            env,
+            state,
+            a,
+            &crate::task::TaskOutcome {
+                test: String::new(),
+                status: String::new(),
+                flags: Flags::new(),
+            },
+        );
+        for (ccd, qs) in &checks.ccds {
+            for (q, m) in qs {
+                let g = |k: &str| m.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
+                t.push_row(vec![
+                    Cell::text(ccd.clone()),
+                    Cell::text(q.clone()),
+                    Cell::number(g("offset_adu")),
+                    Cell::number(g("offset_image_adu")),
+                    Cell::number(g("offset_overscan_adu")),
+                    Cell::number(g("ron_adu")),
+                    Cell::number(g("master_bias_level_adu")),
+                    Cell::number(g("master_bias_spatial_std_adu")),
+                ]);
+            }
+        }
+        s.push(t);
+        out.push(s);
+        let mut s = RSection::new("Master bias");
+        if let Some(meta) = state.step::<BiasMeta>("meta") {
+            let mut maps = ImagePlot::new(
+                format!("{}: master bias (offset subtracted)", self.name),
+                "serial [px]",
+                "parallel [px]",
+                "bias [ADU]",
+            )
+            .with_grid_cols(4);
+            let mut rows = vison_report::PlotGrid::new(
+                format!("{}: master bias parallel profiles", self.name),
+                3,
+            );
+            let mut cols = vison_report::PlotGrid::new(
+                format!("{}: master bias serial profiles", self.name),
+                3,
+            );
+            for (ccd, mb) in &meta.ccds {
+                let (hdu, data) =
+                    match read_image(&env.test_dir.join(&mb.product), HduSelector::Name("STACK")) {
+                        Ok(x) => x,
+                        Err(e) => {
+                            s.push(Block::Paragraph(format!(
+                                "{ccd}: master bias unreadable: {e}"
+                            )));
+                            continue;
+                        }
+                    };
+                let g = vison_ccd::fits::geometry_of(
+                    &env.test_dir.join(&mb.product),
+                    &hdu.header,
+                    data.ncols(),
+                    data.nrows(),
+                )
+                .unwrap_or_else(|_| FrameGeometry::small());
+                let mut pr = XyPlot::new(ccd.clone(), "row (canonical) [px]", "mean [ADU]");
+                let mut pc = XyPlot::new(
+                    ccd.clone(),
+                    "column (canonical, prescan first) [px]",
+                    "mean [ADU]",
+                );
+                for q in Quadrant::ALL {
+                    let v = vison_ccd::qcan_view(&g, data.view(), q);
+                    let b = g.section_box_qcan(Section::Image);
+                    maps = maps.with_panel(
+                        format!("{ccd} {}", q.name()),
+                        vison_ccd::cutout(v, &b),
+                        ScaleLimits::Percentile {
+                            lo_pct: 5.0,
+                            hi_pct: 95.0,
+                        },
+                    );
+                    if let Some(mq) = mb.quads.get(q.name()) {
+                        let x: Vec<f64> = (0..mq.row_profile_adu.len()).map(|i| i as f64).collect();
+                        pr = pr.with_series(Series::new(
+                            q.name(),
+                            x,
+                            mq.row_profile_adu.clone(),
+                            SeriesStyle::Line,
+                        ));
+                        let x: Vec<f64> = (0..mq.col_profile_adu.len()).map(|i| i as f64).collect();
+                        pc = pc.with_series(Series::new(
+                            q.name(),
+                            x,
+                            mq.col_profile_adu.clone(),
+                            SeriesStyle::Line,
+                        ));
+                    }
+                }
+                rows = rows.with_panel(pr);
+                cols = cols.with_panel(pc);
+            }
+            s.push(figure(env, "master_bias_maps", "Master bias per CCD (rows) and quadrant (columns E, F, G, H), image area in canonical orientation (readout node at the origin), 5th-95th percentile scale.", Plot::Image(maps), 1400, 1100));
+            s.push(figure(
+                env,
+                "master_bias_row_profiles",
+                "Parallel profiles of the master bias: mean of each image row per quadrant.",
+                Plot::Grid(rows),
+                1500,
+                450,
+            ));
+            s.push(figure(env, "master_bias_col_profiles", "Serial profiles of the master bias: mean of each column over the image rows (prescan, image, overscan).", Plot::Grid(cols), 1500, 450));
+        } else {
+            s.push(Block::Paragraph("The master bias was not built.".into()));
+        }
+        out.push(s);
+        Ok(out)
+    }
+}

@@ -1,0 +1,347 @@
+//! Input discovery and ingestion: exposure logs found in day folders (or one level down),
+//! merged; the exposures of a test with their FITS and HK files; the completeness check
+//! against the test definition (vison-sim `testdefs`). Input folders are only read.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use vison_explog::{ElvisVersion, ExpLog, ExpLogRow, LoadOptions, LoadReport, Value};
+use vison_sim::testdefs::{ObservedExposure, Preset, TestDef, TestOptions, check_structure};
+
+use crate::config::SelectConfig;
+use crate::error::{Error, Result, io_err};
+use crate::flags::{Flag, Flags};
+
+/// Exposure logs found under the data folders: `DIR/EXP_LOG_*.txt` and
+/// `DIR/*/EXP_LOG_*.txt`, ordered by folder then by the date in the name.
+pub fn discover_explogs(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for d in dirs {
+        let mut found = explogs_in(d)?;
+        if found.is_empty() {
+            let mut subs: Vec<PathBuf> = std::fs::read_dir(d)
+                .map_err(io_err(d))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir())
+                .collect();
+            subs.sort();
+            for s in subs {
+                found.extend(explogs_in(&s)?);
+            }
+        }
+        if found.is_empty() {
+            return Err(Error::NoExpLog(d.display().to_string()));
+        }
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+fn explogs_in(d: &Path) -> Result<Vec<PathBuf>> {
+    let mut v: Vec<(Option<chrono::NaiveDate>, PathBuf)> = std::fs::read_dir(d)
+        .map_err(io_err(d))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("EXP_LOG_") && n.ends_with(".txt"))
+        })
+        .map(|p| {
+            let date = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| vison_explog::parse_explog_file_name(n).ok());
+            (date, p)
+        })
+        .collect();
+    v.sort();
+    Ok(v.into_iter().map(|(_, p)| p).collect())
+}
+
+/// The merged exposure logs of a session with the folder of each source log.
+#[derive(Debug, Clone)]
+pub struct DataSet {
+    /// Merged rows (source index = position in `explog_files`).
+    pub log: ExpLog,
+    /// Exposure-log files read.
+    pub explog_files: Vec<PathBuf>,
+    /// What the reader reported per file.
+    pub reports: Vec<LoadReport>,
+}
+
+impl DataSet {
+    /// Finds and loads the exposure logs of the data folders.
+    pub fn load(dirs: &[PathBuf], elvis: Option<ElvisVersion>) -> Result<Self> {
+        let files = discover_explogs(dirs)?;
+        let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+        let opts = LoadOptions {
+            elvis,
+            strict: false,
+        };
+        let (log, reports) = vison_explog::load_explogs(&refs, &opts)?;
+        Ok(DataSet {
+            log,
+            explog_files: files,
+            reports,
+        })
+    }
+
+    /// Folder of the log a row (by index) came from.
+    pub fn dir_of_row(&self, row: usize) -> PathBuf {
+        self.log
+            .sources()
+            .get(row)
+            .and_then(|&s| self.explog_files.get(s))
+            .and_then(|p| p.parent())
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+}
+
+/// One FITS frame of an exposure (one CCD).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrameRef {
+    /// CCD number (1..3).
+    pub ccd: u8,
+    /// File name as in the EXP_LOG (with `.fits`).
+    pub file_name: String,
+    /// Full path.
+    pub path: PathBuf,
+    /// True when the file exists.
+    pub on_disk: bool,
+}
+
+/// One selected exposure with its files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExposureRef {
+    /// ObsID.
+    pub obsid: i64,
+    /// Date-time text of the EXP_LOG (`DDMMYYDhhmmssT`).
+    pub date: String,
+    /// Exposure time, s.
+    pub exptime_s: f64,
+    /// First row read out (script `vstart`).
+    pub vstart: i64,
+    /// Last row read out (script `vend`).
+    pub vend: i64,
+    /// Filter index (`wave`).
+    pub wave: Option<i64>,
+    /// Script column label (`col001` ...).
+    pub label: String,
+    /// Frames per CCD present in the EXP_LOG.
+    pub frames: Vec<FrameRef>,
+    /// Per-exposure HK file, when found.
+    pub hk_file: Option<PathBuf>,
+}
+
+/// Result of the completeness check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StructureSummary {
+    /// True when every column has its frames, nothing is extra and the keys match.
+    pub checks_out: bool,
+    /// Frames the script asks for.
+    pub expected_frames: u32,
+    /// Exposures found.
+    pub observed_frames: usize,
+    /// Messages (what is missing or extra).
+    pub messages: Vec<String>,
+}
+
+/// EXP_LOG keys not compared with the script: identities of the equipment and operator.
+const IDENTITY_KEYS: &[&str] = &[
+    "operator", "sn_ccd1", "sn_ccd2", "sn_ccd3", "sn_roe", "sn_rpsu", "calscrpt", "comments",
+    "CCD1_SN", "CCD2_SN", "CCD3_SN", "ROE_SN", "RPSU_SN", "Operator", "CalScrpt",
+];
+
+/// The test definition used to check a test's structure.
+pub fn test_definition(test: &str, sel: &SelectConfig, elvis: ElvisVersion) -> Result<TestDef> {
+    let mut opts = TestOptions {
+        preset: if sel.preset == "class" {
+            Preset::Class
+        } else {
+            Preset::Campaign
+        },
+        n_frames: sel.n_frames,
+        ..TestOptions::default()
+    };
+    if let Some(v) = vison_sim::testdefs::ElvisVersion::from_explog(elvis) {
+        opts.elvis = v;
+    }
+    vison_sim::test_def(test, &opts).map_err(|e| Error::TestDef(e.to_string()))
+}
+
+fn cell_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Str(s) => Some(s.clone()),
+        Value::Missing => None,
+    }
+}
+
+fn observed(row: &ExpLogRow) -> ObservedExposure {
+    row.schema()
+        .columns()
+        .iter()
+        .zip(row.values())
+        .filter(|(c, _)| !IDENTITY_KEYS.contains(&c.name.as_str()))
+        .filter_map(|(c, v)| cell_text(v).map(|t| (c.name.clone(), t)))
+        .collect()
+}
+
+/// The exposures of `test` (test name and ObsID limits), their files, and the completeness
+/// flags: MISSDATA for frames missing from the EXP_LOG or the disk, and for a structure that
+/// differs from the script (missing or extra exposures, mismatching keys).
+pub fn ingest_test(
+    data: &DataSet,
+    test: &str,
+    def: &TestDef,
+    sel: &SelectConfig,
+    flags: &mut Flags,
+) -> Result<(Vec<ExposureRef>, StructureSummary)> {
+    let lims = sel.obsid_lims.map(|[a, b]| (a, b));
+    let rows: Vec<usize> = data
+        .log
+        .rows()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.test().is_some_and(|t| t.trim() == def.test))
+        .filter(|(_, r)| lims.is_none_or(|(a, b)| r.obsid().is_some_and(|o| (a..=b).contains(&o))))
+        .map(|(i, _)| i)
+        .collect();
+    if rows.is_empty() {
+        return Err(Error::NoExposures {
+            test: test.to_string(),
+            detail: lims
+                .map(|(a, b)| format!(" and {a} <= ObsID <= {b}"))
+                .unwrap_or_default(),
+        });
+    }
+    // Per-folder listing of HK files, for the per-exposure lookups.
+    let mut hk_listing: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
+    let mut by_obsid: BTreeMap<i64, ExposureRef> = BTreeMap::new();
+    let mut per_ccd: BTreeMap<u8, Vec<ObservedExposure>> = BTreeMap::new();
+    for &i in &rows {
+        let Some(r) = data.log.rows().get(i) else {
+            continue;
+        };
+        let Some(obsid) = r.obsid() else { continue };
+        let dir = data.dir_of_row(i);
+        let ccd = r.ccd().unwrap_or(0);
+        per_ccd.entry(ccd).or_default().push(observed(r));
+        let e = by_obsid.entry(obsid).or_insert_with(|| {
+            let listing = hk_listing.entry(dir.clone()).or_insert_with(|| {
+                let mut v: Vec<String> = std::fs::read_dir(&dir)
+                    .map(|rd| {
+                        rd.filter_map(|e| e.ok())
+                            .filter_map(|e| e.file_name().to_str().map(String::from))
+                            .filter(|n| n.starts_with("HK_"))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                v.sort();
+                v
+            });
+            let prefix = format!("HK_{obsid}_");
+            let hk_file = listing
+                .iter()
+                .find(|n| n.starts_with(&prefix) && n.ends_with(".txt"))
+                .map(|n| dir.join(n));
+            ExposureRef {
+                obsid,
+                date: r.date_text().unwrap_or_default().to_string(),
+                exptime_s: r.exptime_s().unwrap_or(f64::NAN),
+                vstart: r
+                    .get_i64("vstart")
+                    .or_else(|| r.get_i64("Vstart"))
+                    .unwrap_or(0),
+                vend: r
+                    .get_i64("vend")
+                    .or_else(|| r.get_i64("Vend"))
+                    .unwrap_or(2086),
+                wave: r.wave(),
+                label: String::new(),
+                frames: Vec::new(),
+                hk_file,
+            }
+        });
+        let name = r.file_name().unwrap_or_default().trim().to_string();
+        let file_name = if name.ends_with(".fits") {
+            name
+        } else {
+            format!("{name}.fits")
+        };
+        let path = dir.join(&file_name);
+        let on_disk = path.is_file();
+        e.frames.push(FrameRef {
+            ccd,
+            file_name,
+            path,
+            on_disk,
+        });
+    }
+    let mut exposures: Vec<ExposureRef> = by_obsid.into_values().collect();
+    // Labels: frames of each script column in order.
+    let mut labels = Vec::new();
+    for (c, col) in def.columns.iter().enumerate() {
+        for _ in 0..col.frames {
+            labels.push(TestDef::column_label(c));
+        }
+    }
+    for (k, e) in exposures.iter_mut().enumerate() {
+        e.label = labels.get(k).cloned().unwrap_or_else(|| "extra".into());
+        e.frames.sort_by_key(|f| f.ccd);
+        for f in &e.frames {
+            if !f.on_disk {
+                flags.raise(
+                    Flag::MISSDATA,
+                    format!(
+                        "ObsID {} CCD{}: file {} listed in the EXP_LOG is not on disk",
+                        e.obsid, f.ccd, f.file_name
+                    ),
+                );
+            }
+        }
+        for c in 1..=3u8 {
+            if !e.frames.iter().any(|f| f.ccd == c) {
+                flags.raise(
+                    Flag::MISSDATA,
+                    format!("ObsID {}: no EXP_LOG row for CCD{c}", e.obsid),
+                );
+            }
+        }
+    }
+    // Structure: the CCD with the most rows stands for the exposure sequence.
+    let observed_seq = per_ccd
+        .values()
+        .max_by_key(|v| v.len())
+        .cloned()
+        .unwrap_or_default();
+    let chk = check_structure(def, &observed_seq);
+    let summary = StructureSummary {
+        checks_out: chk.checks_out,
+        expected_frames: chk.expected_frames,
+        observed_frames: exposures.len(),
+        messages: chk.messages.clone(),
+    };
+    if !chk.checks_out {
+        let extra: Vec<String> = exposures
+            .iter()
+            .skip(chk.expected_frames as usize)
+            .map(|e| e.obsid.to_string())
+            .collect();
+        let mut reason = format!(
+            "{} exposures found, the script asks for {}: {}",
+            exposures.len(),
+            chk.expected_frames,
+            chk.messages.join("; ")
+        );
+        if !extra.is_empty() {
+            reason.push_str(&format!(" (extra ObsIDs: {})", extra.join(", ")));
+        }
+        flags.raise(Flag::MISSDATA, reason);
+    }
+    Ok((exposures, summary))
+}

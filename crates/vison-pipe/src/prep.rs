@@ -1,0 +1,135 @@
+//! Image preparation (reference 4.1 `prepare_images`), streamed: frames are read band by band
+//! through [`PreparedRows`], offsets subtracted per quadrant and bad pixels (0, 65535) set to
+//! NaN so that the stacks ignore them; nothing is held beyond the stacking band.
+
+use std::path::Path;
+
+use vison_ccd::fits::{HduSelector, RowReader};
+use vison_ccd::geometry::{LOST_ADU, SATURATED_ADU};
+use vison_ccd::stack::RowSource;
+use vison_ccd::{Frame, FrameGeometry, Quadrant};
+
+use crate::checks::FrameCheck;
+use crate::config::PrepConfig;
+use crate::error::Result;
+
+/// Offsets to subtract per quadrant (E, F, G, H order) from a frame's check statistics.
+pub fn frame_offsets(fc: &FrameCheck, prep: &PrepConfig) -> [f32; 4] {
+    let mut out = [0.0f32; 4];
+    for (k, q) in Quadrant::ALL.into_iter().enumerate() {
+        if let Some(c) = fc.quads.get(q.name()) {
+            let v = if prep.offset_scan == "overscan" {
+                c.offset_ove_adu
+            } else {
+                c.offset_pre_adu
+            };
+            out[k] = if v.is_finite() { v as f32 } else { 0.0 };
+        }
+    }
+    out
+}
+
+/// Quadrant index (E, F, G, H order) of CCD-frame pixel `(row, col)`.
+fn quad_index(g: &FrameGeometry, row: usize, col: usize) -> usize {
+    let top = row >= g.quad_height_px();
+    let right = col >= g.quad_width_px();
+    match (top, right) {
+        (true, false) => 0,
+        (true, true) => 1,
+        (false, true) => 2,
+        (false, false) => 3,
+    }
+}
+
+fn prepare_value(x: f32, off: f32, mask: bool) -> f32 {
+    if mask && (x == LOST_ADU || x == SATURATED_ADU) {
+        f32::NAN
+    } else {
+        x - off
+    }
+}
+
+/// Prepares a frame in memory: offsets subtracted per quadrant, bad pixels set to NaN.
+pub fn prepare_frame(frame: &mut Frame, offsets: [f32; 4], mask_bad: bool) {
+    let g = frame.geometry;
+    for ((r, c), x) in frame.data.indexed_iter_mut() {
+        *x = prepare_value(*x, offsets[quad_index(&g, r, c)], mask_bad);
+    }
+}
+
+/// A FITS frame read band by band and prepared on the fly (a [`RowSource`] for stacking).
+pub struct PreparedRows {
+    reader: RowReader,
+    geometry: FrameGeometry,
+    offsets: [f32; 4],
+    mask_bad: bool,
+}
+
+impl PreparedRows {
+    /// Opens the last image HDU of `path`.
+    pub fn open(
+        path: &Path,
+        geometry: FrameGeometry,
+        offsets: [f32; 4],
+        mask_bad: bool,
+    ) -> Result<Self> {
+        Ok(PreparedRows {
+            reader: RowReader::open(path, HduSelector::LastImage)?,
+            geometry,
+            offsets,
+            mask_bad,
+        })
+    }
+}
+
+impl RowSource for PreparedRows {
+    fn shape(&self) -> (usize, usize) {
+        self.reader.shape()
+    }
+
+    fn read_rows(&mut self, row0: usize, out: &mut [f32]) -> vison_ccd::Result<()> {
+        self.reader.read_rows(row0, out)?;
+        let cols = self.geometry.naxis1();
+        if cols == 0 {
+            return Ok(());
+        }
+        for (i, row) in out.chunks_mut(cols).enumerate() {
+            for (c, x) in row.iter_mut().enumerate() {
+                let q = quad_index(&self.geometry, row0 + i, c);
+                *x = prepare_value(*x, self.offsets[q], self.mask_bad);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepared_rows_match_in_memory_preparation() {
+        let g = FrameGeometry::small();
+        let mut f = Frame::zeros(g);
+        for (k, q) in Quadrant::ALL.into_iter().enumerate() {
+            f.quad_canonical_mut(q).fill(1000.0 + 100.0 * k as f32);
+        }
+        f.data[[3, 4]] = 65535.0;
+        f.extname = "ROE1_CCD1".into();
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("f.fits");
+        vison_ccd::write_raw_frame(&p, &f).unwrap();
+        let offs = [1000.0, 1100.0, 1200.0, 1300.0];
+        let mut src = PreparedRows::open(&p, g, offs, true).unwrap();
+        let (rows, cols) = src.shape();
+        let mut buf = vec![0.0f32; rows * cols];
+        src.read_rows(0, &mut buf).unwrap();
+        let mut mem = f.clone();
+        prepare_frame(&mut mem, offs, true);
+        for (a, b) in buf.iter().zip(mem.data.iter()) {
+            assert!(a == b || (a.is_nan() && b.is_nan()));
+        }
+        assert!(mem.data[[3, 4]].is_nan());
+        assert!(mem.data.iter().filter(|x| x.is_finite()).all(|&x| x == 0.0));
+    }
+}

@@ -1,0 +1,433 @@
+//! The human-readable outputs: `<TEST>/report.html` (inputs and versions, data inventory,
+//! data validation, analyses, compliance, products, flags) and the figures in `figures/`.
+
+use std::collections::BTreeMap;
+
+use vison_ccd::Quadrant;
+use vison_report::{
+    Block, Cell, ComplianceCell, ComplianceMatrix, DataTable, Figure, FlagList, Histogram,
+    ImagePlot, KeyValueTable, PlotGrid, ProductLinks, Report, Section, Series, SeriesStyle, XyPlot,
+};
+
+use crate::atomic::write_atomic;
+use crate::error::Result;
+use crate::results::{Analysis, ComplianceTable, TestResults};
+use crate::task::{Task, TaskEnv, TaskState};
+
+/// Anything that renders to PNG.
+pub(crate) enum Plot {
+    /// Grid of x-y panels.
+    Grid(PlotGrid),
+    /// Image maps.
+    Image(ImagePlot),
+    /// Histogram.
+    Hist(Histogram),
+}
+
+/// Renders `plot`, saves it as `figures/<name>.png` and returns the report figure; a figure
+/// that cannot be drawn becomes a paragraph saying why (the report still gets written).
+pub(crate) fn figure(
+    env: &TaskEnv<'_>,
+    name: &str,
+    caption: &str,
+    plot: Plot,
+    w: u32,
+    h: u32,
+) -> Block {
+    let png = match &plot {
+        Plot::Grid(p) => p.render_png(w, h),
+        Plot::Image(p) => p.render_png(w, h),
+        Plot::Hist(p) => p.render_png(w, h),
+    };
+    let made = png.map_err(crate::error::Error::from).and_then(|bytes| {
+        write_atomic(&env.figures_dir().join(format!("{name}.png")), &bytes)?;
+        Ok(Figure::png(caption, bytes)?)
+    });
+    match made {
+        Ok(f) => Block::Figure(f),
+        Err(e) => {
+            env.log.line(
+                tracing::Level::WARN,
+                &format!("figure {name} not drawn: {e}"),
+            );
+            Block::Paragraph(format!("Figure {name} could not be drawn: {e}"))
+        }
+    }
+}
+
+/// One panel per CCD, one series per quadrant: `value` against ObsID.
+pub(crate) fn per_quadrant_vs_obsid(
+    title: &str,
+    y_label: &str,
+    points: &BTreeMap<(u8, String), Vec<(f64, f64)>>,
+    hlines: &[(f64, &str)],
+) -> PlotGrid {
+    let mut grid = PlotGrid::new(title, 3);
+    for ccd in 1..=3u8 {
+        let mut p = XyPlot::new(format!("CCD{ccd}"), "ObsID", y_label);
+        for q in Quadrant::ALL {
+            if let Some(pts) = points.get(&(ccd, q.name().to_string())) {
+                let (x, y): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
+                p = p.with_series(Series::new(q.name(), x, y, SeriesStyle::LinePoints));
+            }
+        }
+        for (y, label) in hlines {
+            p = p.with_hline(*y, *label);
+        }
+        grid = grid.with_panel(p);
+    }
+    grid
+}
+
+/// A compliance table as a report matrix (rows CCD1..3, columns E..H).
+pub(crate) fn compliance_block(name: &str, t: &ComplianceTable) -> ComplianceMatrix {
+    let mut m = ComplianceMatrix::new(
+        format!("Compliance: {name} ({}, {})", t.description, t.unit),
+        "CCD",
+        ["E", "F", "G", "H"],
+    );
+    for (ccd, qs) in &t.ccds {
+        let cells = ["E", "F", "G", "H"]
+            .iter()
+            .map(|q| {
+                qs.get(*q).map(|e| ComplianceCell {
+                    value: e.value,
+                    lo: e.lo,
+                    hi: e.hi,
+                    pass: e.pass,
+                })
+            })
+            .collect();
+        m = m.row(ccd.clone(), cells);
+    }
+    m
+}
+
+fn inputs_section(env: &TaskEnv<'_>, state: &TaskState, results: &TestResults) -> Section {
+    let mut kv = KeyValueTable::new("Inputs and versions")
+        .row("Test", env.test.clone())
+        .row("Status", results.status.clone())
+        .row("vison-pipe", env!("CARGO_PKG_VERSION"))
+        .row("Block", env.block.block.clone())
+        .row("Expected offsets", env.block_source.clone())
+        .row("Gains", env.gains.source.clone());
+    if let Some(i) = state.ingest.as_ref() {
+        kv = kv
+            .row("ELVIS version", i.elvis.clone())
+            .row("EXP_LOG test name", i.explog_test.clone())
+            .row(
+                "Exposure logs",
+                i.explog_files
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+            .row(
+                "Script",
+                i.script
+                    .iter()
+                    .map(|(l, n)| format!("{l}: {n} frames"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+    }
+    let p = &env.cfg.preprocessing;
+    kv = kv.row(
+        "Preprocessing",
+        format!(
+            "offset: {:?} of the {} trimmed [{}, {}]; bad pixels masked: {}",
+            p.offset_estimator,
+            p.offset_scan,
+            p.offset_trim[0],
+            p.offset_trim[1],
+            p.mask_bad_pixels
+        ),
+    );
+    Section::new("Inputs and versions").with(kv)
+}
+
+fn inventory_section(state: &TaskState) -> Section {
+    let mut s = Section::new("Data inventory");
+    let Some(i) = state.ingest.as_ref() else {
+        return s.with(Block::Paragraph("No exposures were selected.".into()));
+    };
+    let mut t = DataTable::new(
+        "Exposures selected (one row per ObsID)",
+        [
+            "ObsID",
+            "date",
+            "label",
+            "exptime [s]",
+            "vstart",
+            "vend",
+            "wave",
+            "frames on disk",
+            "HK file",
+        ],
+    );
+    for e in &i.exposures {
+        let on_disk = e.frames.iter().filter(|f| f.on_disk).count();
+        let frames_cell = Cell::text(format!("{on_disk}/3")).with_status(if on_disk == 3 {
+            vison_report::Status::Pass
+        } else {
+            vison_report::Status::Fail
+        });
+        t.push_row(vec![
+            Cell::text(e.obsid.to_string()),
+            Cell::text(e.date.clone()),
+            Cell::text(e.label.clone()),
+            Cell::number(e.exptime_s),
+            Cell::text(e.vstart.to_string()),
+            Cell::text(e.vend.to_string()),
+            Cell::text(e.wave.map(|w| w.to_string()).unwrap_or_default()),
+            frames_cell,
+            Cell::text(
+                e.hk_file
+                    .as_ref()
+                    .and_then(|p| p.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "missing".into()),
+            ),
+        ]);
+    }
+    s.push(t);
+    let st = &i.structure;
+    s.push(Block::Paragraph(if st.checks_out {
+        format!(
+            "Structure: the {} exposures match the script ({} frames).",
+            st.observed_frames, st.expected_frames
+        )
+    } else {
+        format!(
+            "Structure: {} exposures found, {} expected. {}",
+            st.observed_frames,
+            st.expected_frames,
+            st.messages.join(" ")
+        )
+    }));
+    s
+}
+
+fn validation_section(env: &TaskEnv<'_>, state: &TaskState) -> Section {
+    let mut s = Section::new("Data validation");
+    if let Some(i) = state.ingest.as_ref() {
+        s.push(Block::Heading("House-keeping".into()));
+        let hk = &i.hk;
+        if !hk.checked {
+            s.push(Block::Paragraph(format!(
+                "HK not checked ({} files read; no limits for this ELVIS version or checks disabled).",
+                hk.files
+            )));
+        } else if hk.violations.is_empty() {
+            s.push(Block::Paragraph(format!(
+                "HK: ALL PASSED ({} checks over {} files: safe absolute limits and commanded values).",
+                hk.n_checks, hk.files
+            )));
+        } else {
+            let mut t = DataTable::new(
+                "HK out of limits",
+                ["key", "ObsID", "check", "value", "commanded", "limits"],
+            );
+            for v in &hk.violations {
+                t.push_row(vec![
+                    Cell::text(v.key.clone()).with_status(vison_report::Status::Fail),
+                    Cell::text(v.obsid.map(|o| o.to_string()).unwrap_or_default()),
+                    Cell::text(v.check.clone()),
+                    Cell::number(v.value),
+                    Cell::text(v.commanded.map(|c| c.to_string()).unwrap_or_default()),
+                    Cell::text(format!("({}, {})", v.lo, v.hi)),
+                ]);
+            }
+            s.push(t);
+        }
+        let keys = [
+            "CCD1_TEMP_T",
+            "CCD2_TEMP_T",
+            "CCD3_TEMP_T",
+            "CCD1_OD_T",
+            "VID_PCB_TEMP_T",
+            "RPSU_28V_PRI_I",
+        ];
+        let mut grid = PlotGrid::new(format!("{}: HK time series", env.test), 3);
+        let mut any = false;
+        for k in keys {
+            let Some(tr) = hk.series.get(k) else { continue };
+            let mut p = XyPlot::new(
+                k,
+                "time since first exposure [s]",
+                format!("{k} (mean per exposure)"),
+            )
+            .with_series(Series::new(
+                k,
+                tr.t_s.clone(),
+                tr.mean.clone(),
+                SeriesStyle::LinePoints,
+            ));
+            if let (Some(lo), Some(hi)) = (tr.lo, tr.hi) {
+                p = p.with_hline(lo, "safe low").with_hline(hi, "safe high");
+            }
+            grid = grid.with_panel(p);
+            any = true;
+        }
+        if any {
+            s.push(figure(
+                env,
+                "hk_timeseries",
+                "HK time series (mean of the readings of each exposure) with the safe limits (dashed).",
+                Plot::Grid(grid),
+                1200,
+                700,
+            ));
+        }
+    }
+    if let Some(chk) = state.check.as_ref() {
+        s.push(Block::Heading("Offsets, noise and saturation".into()));
+        let mut offs: BTreeMap<(u8, String), Vec<(f64, f64)>> = BTreeMap::new();
+        let mut rons: BTreeMap<(u8, String), Vec<(f64, f64)>> = BTreeMap::new();
+        for f in chk.frames.iter().filter(|f| f.usable) {
+            for (q, c) in &f.quads {
+                offs.entry((f.ccd, q.clone()))
+                    .or_default()
+                    .push((f.obsid as f64, c.offset_pre_adu));
+                rons.entry((f.ccd, q.clone()))
+                    .or_default()
+                    .push((f.obsid as f64, c.ron_pre_adu));
+            }
+        }
+        s.push(figure(
+            env,
+            "offsets_vs_obsid",
+            "Prescan offset (median of the trimmed prescan) per quadrant against ObsID.",
+            Plot::Grid(per_quadrant_vs_obsid(
+                &format!("{}: prescan offsets", env.test),
+                "offset [ADU]",
+                &offs,
+                &[],
+            )),
+            1500,
+            450,
+        ));
+        let lim = env.cfg.limits.ron_adu;
+        s.push(figure(
+            env,
+            "ron_prescan_vs_obsid",
+            "Read noise of the prescan per quadrant against ObsID, with the RON limits (dashed).",
+            Plot::Grid(per_quadrant_vs_obsid(
+                &format!("{}: prescan read noise", env.test),
+                "RON [ADU]",
+                &rons,
+                &[(lim[0], "RON low"), (lim[1], "RON high")],
+            )),
+            1500,
+            450,
+        ));
+        let bad: Vec<&crate::checks::FrameCheck> =
+            chk.frames.iter().filter(|f| !f.usable).collect();
+        if !bad.is_empty() {
+            let mut t = DataTable::new("Frames excluded", ["ObsID", "CCD", "file", "reason"]);
+            for f in bad {
+                t.push_row(vec![
+                    Cell::text(f.obsid.to_string()),
+                    Cell::text(format!("CCD{}", f.ccd)),
+                    Cell::text(f.file_name.clone()),
+                    Cell::text(f.error.clone().unwrap_or_default())
+                        .with_status(vison_report::Status::Fail),
+                ]);
+            }
+            s.push(t);
+        }
+        let mut sat = DataTable::new(
+            "Saturated and lost pixels (frames with any)",
+            [
+                "ObsID",
+                "CCD",
+                "quadrant",
+                "saturated",
+                "saturated fraction",
+                "lost",
+            ],
+        );
+        for f in chk.frames.iter().filter(|f| f.usable) {
+            for (q, c) in &f.quads {
+                if c.n_saturated > 0 || c.n_lost > 0 {
+                    sat.push_row(vec![
+                        Cell::text(f.obsid.to_string()),
+                        Cell::text(format!("CCD{}", f.ccd)),
+                        Cell::text(q.clone()),
+                        Cell::text(c.n_saturated.to_string()),
+                        Cell::number(c.saturated_frac),
+                        Cell::text(c.n_lost.to_string()),
+                    ]);
+                }
+            }
+        }
+        if sat.rows.is_empty() {
+            s.push(Block::Paragraph(
+                "No saturated or lost pixels in the image areas.".into(),
+            ));
+        } else {
+            s.push(sat);
+        }
+        for (name, t) in &chk.compliance {
+            s.push(compliance_block(name, t));
+        }
+    }
+    s
+}
+
+/// Writes `report.html` for a test.
+pub(crate) fn write_test_report(
+    task: &dyn Task,
+    env: &TaskEnv<'_>,
+    state: &TaskState,
+    analysis: &Analysis,
+    results: &TestResults,
+) -> Result<()> {
+    let mut report = Report::new(format!("VIS ground calibration: {} report", env.test))
+        .with_section(inputs_section(env, state, results))
+        .with_section(inventory_section(state))
+        .with_section(validation_section(env, state));
+    if state.check.is_some() {
+        match task.report_sections(env, state, analysis) {
+            Ok(secs) => report.sections.extend(secs),
+            Err(e) => report.sections.push(
+                Section::new("Analysis")
+                    .with(Block::Paragraph(format!("Analysis report failed: {e}"))),
+            ),
+        }
+    }
+    let mut prod = ProductLinks::new("Products written (relative links)");
+    for (p, d) in &analysis.products {
+        prod = prod.link(p.clone(), p.clone(), d.clone());
+    }
+    prod = prod
+        .link(
+            "results.json",
+            "results.json",
+            "all results (machine-readable)",
+        )
+        .link(
+            "results.csv",
+            "results.csv",
+            "per exposure, CCD and quadrant",
+        )
+        .link("log.txt", "log.txt", "log of the test");
+    report = report.with_section(Section::new("Products").with(prod));
+    let mut fl = FlagList::new(if results.flags.is_empty() {
+        "No flags raised"
+    } else {
+        "Flags raised, with reasons"
+    });
+    for (name, reasons) in &results.flag_reasons.0 {
+        for r in reasons {
+            fl = fl.flag(name.clone(), r.clone());
+        }
+    }
+    report = report.with_section(Section::new("Flags").with(fl));
+    write_atomic(
+        &env.test_dir.join("report.html"),
+        vison_report::render_html(&report).as_bytes(),
+    )?;
+    Ok(())
+}

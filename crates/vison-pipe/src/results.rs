@@ -1,0 +1,410 @@
+//! The machine-readable outputs of a test: `results.json` (deterministic: sorted maps, no
+//! time stamps, no session paths) and `results.csv` (one row per exposure, CCD and quadrant),
+//! plus the calls that write the figures and the report.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use vison_ccd::Quadrant;
+
+use crate::atomic::{write_atomic, write_json_atomic};
+use crate::error::Result;
+use crate::flags::Flags;
+use crate::task::{Task, TaskEnv, TaskOutcome, TaskState};
+
+/// A value against its allowed range.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ComplianceEntry {
+    /// True when within limits (every exposure, for per-exposure checks).
+    pub pass: bool,
+    /// Value (mean over exposures for per-exposure checks).
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub value: f64,
+    /// Lower limit.
+    pub lo: f64,
+    /// Upper limit.
+    pub hi: f64,
+}
+
+impl ComplianceEntry {
+    /// Entry for `value` in `[lo, hi]`; `all_pass` carries per-exposure failures.
+    pub fn check(value: f64, lo: f64, hi: f64, all_pass: bool) -> Self {
+        ComplianceEntry {
+            pass: all_pass && value.is_finite() && value >= lo && value <= hi,
+            value,
+            lo,
+            hi,
+        }
+    }
+}
+
+/// A compliance matrix: CCD -> quadrant -> entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComplianceTable {
+    /// What is compared.
+    pub description: String,
+    /// Unit of the values.
+    pub unit: String,
+    /// Entries.
+    pub ccds: BTreeMap<String, BTreeMap<String, ComplianceEntry>>,
+}
+
+impl ComplianceTable {
+    /// True when every entry passes.
+    pub fn all_pass(&self) -> bool {
+        self.ccds.values().flat_map(|m| m.values()).all(|e| e.pass)
+    }
+}
+
+/// Figures per CCD -> quadrant -> name (units in the names).
+pub(crate) type QuadFigures = BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>>;
+
+/// What a test's analysis produced (beyond the generic checks).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Analysis {
+    /// Figures per CCD/quadrant, merged into `results.json` `ccds`.
+    pub ccds: QuadFigures,
+    /// Compliance tables of the analysis.
+    pub compliance: BTreeMap<String, ComplianceTable>,
+    /// Products written, relative to the test folder, with a description.
+    pub products: Vec<(String, String)>,
+    /// Test-specific details (lists of hot pixels, sources of calibration inputs...).
+    pub details: BTreeMap<String, Value>,
+    /// Extra per-exposure CSV columns: (ObsID, CCD, quadrant) -> column -> value.
+    pub per_exposure: BTreeMap<(i64, u8, String), BTreeMap<String, f64>>,
+}
+
+/// `results.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestResults {
+    /// Test name.
+    pub test: String,
+    /// `ok`, `flagged` or `crashed`.
+    pub status: String,
+    /// Names of the flags raised, sorted.
+    pub flags: Vec<String>,
+    /// Reasons per flag.
+    pub flag_reasons: Flags,
+    /// Bitwise OR of the reference flag bits.
+    pub flag_mask: u64,
+    /// Figures per CCD and quadrant (units in the names).
+    pub ccds: BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>,
+    /// Compliance matrices.
+    pub compliance: BTreeMap<String, ComplianceTable>,
+    /// Exposures analysed.
+    pub exposures: Vec<ExposureSummary>,
+    /// Products, relative to the test folder.
+    pub products: Vec<String>,
+    /// Test-specific details.
+    pub details: BTreeMap<String, Value>,
+    /// Inputs and versions.
+    pub inputs: BTreeMap<String, Value>,
+}
+
+/// One exposure in `results.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExposureSummary {
+    /// ObsID.
+    pub obsid: i64,
+    /// EXP_LOG date-time.
+    pub date: String,
+    /// Exposure time, s.
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub exptime_s: f64,
+    /// Script column label.
+    pub label: String,
+    /// CCDs with a usable frame.
+    pub usable_ccds: Vec<u8>,
+}
+
+fn num(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+/// Generic figures from the check step, per CCD/quadrant.
+fn check_figures(state: &TaskState) -> QuadFigures {
+    let mut out = QuadFigures::new();
+    let Some(chk) = state.check.as_ref() else {
+        return out;
+    };
+    for ccd in 1..=3u8 {
+        for q in Quadrant::ALL {
+            let qn = q.name();
+            let offs: Vec<f64> = chk
+                .usable(ccd)
+                .filter_map(|f| f.quads.get(qn).map(|c| c.offset_pre_adu))
+                .filter(|x| x.is_finite())
+                .collect();
+            if offs.is_empty() {
+                continue;
+            }
+            let n = offs.len() as f64;
+            let mean = offs.iter().sum::<f64>() / n;
+            let scatter = (offs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+            let m = out
+                .entry(format!("CCD{ccd}"))
+                .or_default()
+                .entry(qn.to_string())
+                .or_default();
+            m.insert("offset_adu".into(), mean);
+            m.insert("offset_scatter_adu".into(), scatter);
+            m.insert(
+                "offset_image_adu".into(),
+                chk.mean_of(ccd, qn, |c| c.offset_img_adu),
+            );
+            m.insert(
+                "offset_overscan_adu".into(),
+                chk.mean_of(ccd, qn, |c| c.offset_ove_adu),
+            );
+            m.insert(
+                "std_prescan_adu".into(),
+                chk.mean_of(ccd, qn, |c| c.std_pre_adu),
+            );
+            m.insert(
+                "std_image_adu".into(),
+                chk.mean_of(ccd, qn, |c| c.std_img_adu),
+            );
+            m.insert(
+                "std_overscan_adu".into(),
+                chk.mean_of(ccd, qn, |c| c.std_ove_adu),
+            );
+            m.insert(
+                "ron_prescan_adu".into(),
+                chk.mean_of(ccd, qn, |c| c.ron_pre_adu),
+            );
+            m.insert(
+                "gradient_image_adu".into(),
+                chk.mean_of(ccd, qn, |c| c.offset_img_adu - c.offset_pre_adu),
+            );
+            m.insert(
+                "gradient_overscan_adu".into(),
+                chk.mean_of(ccd, qn, |c| c.offset_ove_adu - c.offset_pre_adu),
+            );
+            let max_sat = chk
+                .usable(ccd)
+                .filter_map(|f| f.quads.get(qn).map(|c| c.saturated_frac))
+                .fold(0.0f64, f64::max);
+            m.insert("saturated_frac_max".into(), max_sat);
+            m.insert("n_exposures".into(), n);
+        }
+    }
+    out
+}
+
+/// Builds `results.json` from the states and the task's analysis.
+pub(crate) fn build_results(
+    env: &TaskEnv<'_>,
+    state: &TaskState,
+    analysis: &Analysis,
+    outcome: &TaskOutcome,
+) -> TestResults {
+    let mut ccds: BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>> = BTreeMap::new();
+    for src in [check_figures(state), analysis.ccds.clone()] {
+        for (c, qs) in src {
+            for (q, figs) in qs {
+                let m = ccds.entry(c.clone()).or_default().entry(q).or_default();
+                for (k, v) in figs {
+                    m.insert(k, num(v));
+                }
+            }
+        }
+    }
+    let mut compliance = state
+        .check
+        .as_ref()
+        .map(|c| c.compliance.clone())
+        .unwrap_or_default();
+    compliance.extend(analysis.compliance.clone());
+    let exposures = state
+        .ingest
+        .as_ref()
+        .map(|i| {
+            i.exposures
+                .iter()
+                .map(|e| ExposureSummary {
+                    obsid: e.obsid,
+                    date: e.date.clone(),
+                    exptime_s: e.exptime_s,
+                    label: e.label.clone(),
+                    usable_ccds: state
+                        .check
+                        .as_ref()
+                        .map(|c| {
+                            c.frames
+                                .iter()
+                                .filter(|f| f.obsid == e.obsid && f.usable)
+                                .map(|f| f.ccd)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut inputs: BTreeMap<String, Value> = BTreeMap::new();
+    if let Some(i) = state.ingest.as_ref() {
+        inputs.insert("elvis".into(), Value::String(i.elvis.clone()));
+        inputs.insert("explog_test".into(), Value::String(i.explog_test.clone()));
+        inputs.insert(
+            "explog_files".into(),
+            serde_json::to_value(&i.explog_files).unwrap_or(Value::Null),
+        );
+        inputs.insert(
+            "structure".into(),
+            serde_json::to_value(&i.structure).unwrap_or(Value::Null),
+        );
+    }
+    inputs.insert("block".into(), Value::String(env.block.block.clone()));
+    inputs.insert(
+        "expected_offsets_source".into(),
+        Value::String(env.block_source.clone()),
+    );
+    inputs.insert(
+        "gains_source".into(),
+        Value::String(env.gains.source.clone()),
+    );
+    inputs.insert(
+        "vison_pipe_version".into(),
+        Value::String(env!("CARGO_PKG_VERSION").into()),
+    );
+    inputs.insert(
+        "config".into(),
+        serde_json::to_value(env.cfg).unwrap_or(Value::Null),
+    );
+    TestResults {
+        test: env.test.clone(),
+        status: outcome.status.clone(),
+        flags: outcome.flags.names(),
+        flag_reasons: outcome.flags.clone(),
+        flag_mask: outcome.flags.mask(),
+        ccds,
+        compliance,
+        exposures,
+        products: analysis.products.iter().map(|p| p.0.clone()).collect(),
+        details: analysis.details.clone(),
+        inputs,
+    }
+}
+
+fn csv_num(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}
+
+/// `results.csv`: one row per exposure, CCD and quadrant.
+pub(crate) fn build_csv(env: &TaskEnv<'_>, state: &TaskState, analysis: &Analysis) -> String {
+    let base = [
+        "offset_prescan_adu",
+        "offset_image_adu",
+        "offset_overscan_adu",
+        "std_prescan_adu",
+        "std_image_adu",
+        "std_overscan_adu",
+        "ron_prescan_adu",
+        "n_saturated",
+        "n_lost",
+        "saturated_frac",
+    ];
+    let mut extra_cols: Vec<String> = analysis
+        .per_exposure
+        .values()
+        .flat_map(|m| m.keys().cloned())
+        .collect();
+    extra_cols.sort();
+    extra_cols.dedup();
+    let mut out = String::from("test,obsid,ccd,quadrant,label,exptime_s,usable");
+    for c in base
+        .iter()
+        .map(|s| s.to_string())
+        .chain(extra_cols.iter().cloned())
+    {
+        out.push(',');
+        out.push_str(&c);
+    }
+    out.push('\n');
+    let Some(chk) = state.check.as_ref() else {
+        return out;
+    };
+    let labels: BTreeMap<i64, String> = state
+        .ingest
+        .as_ref()
+        .map(|i| {
+            i.exposures
+                .iter()
+                .map(|e| (e.obsid, e.label.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    for f in &chk.frames {
+        for q in Quadrant::ALL {
+            let qn = q.name();
+            let c = f.quads.get(qn);
+            let vals: Vec<f64> = match c {
+                Some(c) => vec![
+                    c.offset_pre_adu,
+                    c.offset_img_adu,
+                    c.offset_ove_adu,
+                    c.std_pre_adu,
+                    c.std_img_adu,
+                    c.std_ove_adu,
+                    c.ron_pre_adu,
+                    c.n_saturated as f64,
+                    c.n_lost as f64,
+                    c.saturated_frac,
+                ],
+                None => vec![f64::NAN; base.len()],
+            };
+            let extra = analysis.per_exposure.get(&(f.obsid, f.ccd, qn.to_string()));
+            out.push_str(&format!(
+                "{},{},CCD{},{},{},{},{}",
+                env.test,
+                f.obsid,
+                f.ccd,
+                qn,
+                labels.get(&f.obsid).map(String::as_str).unwrap_or(""),
+                csv_num(f.exptime_s),
+                f.usable
+            ));
+            for v in vals {
+                out.push(',');
+                out.push_str(&csv_num(v));
+            }
+            for col in &extra_cols {
+                out.push(',');
+                out.push_str(&csv_num(
+                    extra.and_then(|m| m.get(col)).copied().unwrap_or(f64::NAN),
+                ));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Writes `results.json`, `results.csv`, the figures and `report.html` of a test.
+pub(crate) fn write_outputs(
+    task: &dyn Task,
+    env: &TaskEnv<'_>,
+    state: &TaskState,
+    outcome: &mut TaskOutcome,
+) -> Result<()> {
+    let analysis = if state.check.is_some() {
+        let a =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| task.summarize(env, state)));
+        a.unwrap_or_default()
+    } else {
+        Analysis::default()
+    };
+    let results = build_results(env, state, &analysis, outcome);
+    write_json_atomic(&env.test_dir.join("results.json"), &results)?;
+    write_atomic(
+        &env.test_dir.join("results.csv"),
+        build_csv(env, state, &analysis).as_bytes(),
+    )?;
+    crate::report::write_test_report(task, env, state, &analysis, &results)?;
+    Ok(())
+}

@@ -1,0 +1,459 @@
+//! Sessions: `OUT/<ID>/` with `session.json`, `index.html`, `log.txt` and one folder per test.
+//! A session can be resumed (`--resume ID`): its options are read back from `session.json`
+//! and every test redoes only the steps without saved state.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use vison_explog::ElvisVersion;
+
+use crate::atomic::{read_json, write_atomic, write_json_atomic};
+use crate::config::SessionConfig;
+use crate::data::DataSet;
+use crate::error::{Error, Result, io_err};
+use crate::limits::{BlockOffsets, Gains};
+use crate::progress::{Progress, ProgressEvent};
+use crate::task::{Task, TaskEnv, TaskLog, TaskOutcome, create_test_dirs, run_task};
+
+/// Tests this pipeline knows, with a one-line description.
+pub const KNOWN_TESTS: [(&str, &str); 3] = [
+    (
+        "BIAS01",
+        "bias frames, forward basic readout: offsets, RON, master bias, profiles",
+    ),
+    (
+        "BIAS02",
+        "bias frames, reverse readout: offsets, RON, master bias, profiles",
+    ),
+    (
+        "DARK01",
+        "dark frames (565 s): master dark, dark current, hot pixels and columns",
+    ),
+];
+
+/// The task of a test name.
+pub fn make_task(name: &str) -> Result<Box<dyn Task>> {
+    match name {
+        "BIAS01" | "BIAS02" => Ok(Box::new(crate::bias::BiasTask::new(name))),
+        "DARK01" => Ok(Box::new(crate::dark::DarkTask)),
+        other => Err(Error::UnknownTest(other.to_string())),
+    }
+}
+
+/// Options of a run (command line merged over the session file).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunOptions {
+    /// Data folders.
+    pub data: Vec<PathBuf>,
+    /// Tests, in order.
+    pub tests: Vec<String>,
+    /// Output root.
+    pub out: PathBuf,
+    /// Session configuration.
+    pub config: SessionConfig,
+    /// ELVIS version override.
+    pub elvis: Option<String>,
+    /// Block name.
+    pub block: Option<String>,
+    /// Session ID.
+    pub id: Option<String>,
+    /// Worker threads.
+    pub jobs: Option<usize>,
+}
+
+impl RunOptions {
+    /// Options from a session configuration, command-line values taking precedence when set.
+    pub fn merged(mut self) -> Self {
+        let s = &self.config.session;
+        if self.data.is_empty() {
+            self.data = s.data.clone();
+        }
+        if self.tests.is_empty() {
+            self.tests = s.tests.clone();
+        }
+        self.elvis = self.elvis.or_else(|| s.elvis.clone());
+        self.block = self.block.or_else(|| s.block.clone());
+        self.id = self.id.or_else(|| s.id.clone());
+        self.jobs = self.jobs.or(s.jobs);
+        self
+    }
+
+    /// Tests in run order: those that produce master biases before DARK01.
+    pub fn ordered_tests(&self) -> Vec<String> {
+        let mut t = self.tests.clone();
+        t.sort_by_key(|n| usize::from(n == "DARK01"));
+        t
+    }
+}
+
+/// One test in `session.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionTest {
+    /// Test name.
+    pub test: String,
+    /// `ok`, `flagged`, `crashed` or `not_run`.
+    pub status: String,
+    /// Flags.
+    pub flags: Vec<String>,
+    /// Report, relative to the session folder.
+    pub report: String,
+}
+
+/// `session.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// Session ID.
+    pub id: String,
+    /// Options of the run (used by `--resume`).
+    pub options: RunOptions,
+    /// Software versions.
+    pub versions: BTreeMap<String, String>,
+    /// Start (UTC, RFC 3339).
+    pub start: String,
+    /// End (UTC), empty while running.
+    pub end: String,
+    /// Per-test status.
+    pub tests: Vec<SessionTest>,
+}
+
+/// A session being run.
+pub struct Session {
+    /// Session ID.
+    pub id: String,
+    /// `OUT/<ID>`.
+    pub dir: PathBuf,
+    /// Options.
+    pub opts: RunOptions,
+    /// Record written to `session.json`.
+    pub record: SessionRecord,
+    block: BlockOffsets,
+    block_source: String,
+    gains: Gains,
+}
+
+fn default_id(block: Option<&str>) -> String {
+    format!(
+        "{}_{}",
+        block.unwrap_or("VIS"),
+        chrono::Utc::now().format("%Y%m%d_%H%M%S")
+    )
+}
+
+impl Session {
+    /// Creates a new session folder (unique ID).
+    pub fn create(opts: RunOptions) -> Result<Self> {
+        let opts = opts.merged();
+        if opts.tests.is_empty() {
+            return Err(Error::Config {
+                file: "<options>".into(),
+                detail: "no tests given (--tests)".into(),
+            });
+        }
+        for t in &opts.tests {
+            make_task(t)?;
+        }
+        if opts.data.is_empty() {
+            return Err(Error::Config {
+                file: "<options>".into(),
+                detail: "no data folder given (--data)".into(),
+            });
+        }
+        let base = opts
+            .id
+            .clone()
+            .unwrap_or_else(|| default_id(opts.block.as_deref()));
+        let mut id = base.clone();
+        let mut k = 2;
+        while opts.out.join(&id).exists() {
+            id = format!("{base}_{k}");
+            k += 1;
+        }
+        let dir = opts.out.join(&id);
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let mut versions = BTreeMap::new();
+        versions.insert(
+            "vison-pipe".to_string(),
+            env!("CARGO_PKG_VERSION").to_string(),
+        );
+        let record = SessionRecord {
+            id: id.clone(),
+            options: opts.clone(),
+            versions,
+            start: chrono::Utc::now().to_rfc3339(),
+            end: String::new(),
+            tests: Vec::new(),
+        };
+        Self::finish_setup(id, dir, opts, record)
+    }
+
+    /// Re-opens session `id` under `out` to resume it.
+    pub fn resume(out: &Path, id: &str) -> Result<Self> {
+        let dir = out.join(id);
+        let path = dir.join("session.json");
+        let record: SessionRecord = read_json(&path).map_err(|e| Error::Resume {
+            id: id.to_string(),
+            detail: e.to_string(),
+        })?;
+        let opts = record.options.clone();
+        Self::finish_setup(id.to_string(), dir, opts, record)
+    }
+
+    fn finish_setup(
+        id: String,
+        dir: PathBuf,
+        opts: RunOptions,
+        record: SessionRecord,
+    ) -> Result<Self> {
+        let (block, block_source) =
+            BlockOffsets::resolve(&opts.config.limits, opts.block.as_deref())?;
+        let gains = Gains::resolve(&opts.config.calibration)?;
+        let s = Session {
+            id,
+            dir,
+            opts,
+            record,
+            block,
+            block_source,
+            gains,
+        };
+        s.save()?;
+        Ok(s)
+    }
+
+    /// Writes `session.json`.
+    pub fn save(&self) -> Result<()> {
+        write_json_atomic(&self.dir.join("session.json"), &self.record)
+    }
+
+    /// Loads the exposure logs of the session's data folders.
+    pub fn load_data(&self) -> Result<(DataSet, ElvisVersion)> {
+        let elvis = match &self.opts.elvis {
+            Some(v) => Some(v.parse::<ElvisVersion>().map_err(|e| Error::Config {
+                file: "<options>".into(),
+                detail: format!("elvis: {e}"),
+            })?),
+            None => None,
+        };
+        let data = DataSet::load(&self.opts.data, elvis)?;
+        let v = elvis.unwrap_or_else(|| data.log.version());
+        Ok((data, v))
+    }
+
+    /// Runs one test of the session and records its status.
+    pub fn run_test(
+        &mut self,
+        test: &str,
+        data: &DataSet,
+        elvis: ElvisVersion,
+        progress: &dyn Progress,
+    ) -> TaskOutcome {
+        let test_dir = self.dir.join(test);
+        let outcome = match (create_test_dirs(&test_dir), make_task(test)) {
+            (Ok(()), Ok(task)) => {
+                let env = TaskEnv {
+                    test: test.to_string(),
+                    cfg: &self.opts.config,
+                    data,
+                    elvis,
+                    session_dir: self.dir.clone(),
+                    test_dir: test_dir.clone(),
+                    block: self.block.clone(),
+                    block_source: self.block_source.clone(),
+                    gains: self.gains.clone(),
+                    progress,
+                    log: TaskLog::open(&test_dir.join("log.txt"), test),
+                };
+                run_task(task.as_ref(), &env)
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                let mut flags = crate::flags::Flags::new();
+                flags.raise(crate::flags::Flag::SUBTASKCRASH, e.to_string());
+                TaskOutcome {
+                    test: test.to_string(),
+                    status: "crashed".into(),
+                    flags,
+                }
+            }
+        };
+        self.record.tests.retain(|t| t.test != test);
+        self.record.tests.push(SessionTest {
+            test: test.to_string(),
+            status: outcome.status.clone(),
+            flags: outcome.flags.names(),
+            report: format!("{test}/report.html"),
+        });
+        if let Err(e) = self.save() {
+            tracing::error!("session.json not written: {e}");
+        }
+        outcome
+    }
+
+    /// Records a test that could not run (no data).
+    pub fn mark_not_run(&mut self, test: &str, reason: &str) {
+        tracing::warn!(test, "not run: {reason}");
+        self.record.tests.retain(|t| t.test != test);
+        self.record.tests.push(SessionTest {
+            test: test.to_string(),
+            status: "not_run".into(),
+            flags: vec![],
+            report: String::new(),
+        });
+    }
+
+    /// Ends the session: end time, `session.json`, `index.html`.
+    pub fn finish(&mut self) -> Result<()> {
+        self.record.end = chrono::Utc::now().to_rfc3339();
+        self.save()?;
+        let mut idx = vison_report::SessionIndex::new(
+            format!("VIS ground calibration session {}", self.id),
+            self.id.clone(),
+        )
+        .with_info("Start (UTC)", self.record.start.clone())
+        .with_info("End (UTC)", self.record.end.clone())
+        .with_info("Block", self.block.block.clone())
+        .with_info(
+            "Data",
+            self.opts
+                .data
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+        .with_info("vison-pipe", env!("CARGO_PKG_VERSION"));
+        for t in &self.record.tests {
+            let status = match t.status.as_str() {
+                "ok" => vison_report::Status::Pass,
+                "flagged" => vison_report::Status::Warn,
+                "crashed" => vison_report::Status::Fail,
+                _ => vison_report::Status::NotRun,
+            };
+            let summary = summary_line(&self.dir.join(&t.test).join("results.json"));
+            idx = idx.with_entry(vison_report::IndexEntry {
+                test: t.test.clone(),
+                status,
+                flags: t.flags.clone(),
+                report_href: t.report.clone(),
+                summary,
+            });
+        }
+        write_atomic(&self.dir.join("index.html"), idx.render_html().as_bytes())
+    }
+
+    /// True when every test ran (none crashed or missing).
+    pub fn all_ran(&self) -> bool {
+        self.record
+            .tests
+            .iter()
+            .all(|t| t.status == "ok" || t.status == "flagged")
+    }
+}
+
+fn summary_line(path: &Path) -> String {
+    let Ok(r) = read_json::<crate::results::TestResults>(path) else {
+        return String::new();
+    };
+    let n = r.exposures.len();
+    let vals = |k: &str| -> Vec<f64> {
+        r.ccds
+            .values()
+            .flat_map(|q| q.values())
+            .filter_map(|m| m.get(k).and_then(|v| v.as_f64()))
+            .collect()
+    };
+    let range = |v: Vec<f64>| {
+        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lo, hi)
+    };
+    let mut s = format!("{n} exposures");
+    let ron = vals("ron_adu");
+    if !ron.is_empty() {
+        let (a, b) = range(ron);
+        s.push_str(&format!(", RON {a:.2}-{b:.2} ADU"));
+    }
+    let dk = vals("dark_e_per_px_per_s");
+    if !dk.is_empty() {
+        let (a, b) = range(dk);
+        s.push_str(&format!(", dark {a:.4}-{b:.4} e-/px/s"));
+    }
+    s
+}
+
+/// Summary of a finished session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionSummary {
+    /// Session ID.
+    pub id: String,
+    /// Session folder.
+    pub dir: PathBuf,
+    /// Outcome per test.
+    pub outcomes: Vec<TaskOutcome>,
+    /// True when every test ran (exit code 0).
+    pub all_ran: bool,
+}
+
+/// Runs every test of a session in order (BIAS before DARK), parallel inside each test.
+pub fn run_session(session: &mut Session, progress: &dyn Progress) -> Result<SessionSummary> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(session.opts.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::Config {
+            file: "<options>".into(),
+            detail: format!("jobs: {e}"),
+        })?;
+    let tests = session.opts.ordered_tests();
+    progress.event(&ProgressEvent::SessionStart {
+        session: session.id.clone(),
+        tests: tests.clone(),
+    });
+    let (data, elvis) = session.load_data()?;
+    let mut outcomes = Vec::new();
+    for t in &tests {
+        let o = pool.install(|| session.run_test(t, &data, elvis, progress));
+        outcomes.push(o);
+    }
+    session.finish()?;
+    let all_ran = session.all_ran();
+    progress.event(&ProgressEvent::SessionEnd {
+        session: session.id.clone(),
+        all_ran,
+    });
+    Ok(SessionSummary {
+        id: session.id.clone(),
+        dir: session.dir.clone(),
+        outcomes,
+        all_ran,
+    })
+}
+
+/// The tests this pipeline knows, with the script structure of each (campaign preset, ELVIS
+/// 7.5.X), as text.
+pub fn describe_tests() -> Result<String> {
+    let mut out = String::new();
+    for (name, what) in KNOWN_TESTS {
+        out.push_str(&format!("{name}: {what}\n"));
+        let def = crate::data::test_definition(
+            name,
+            &crate::config::SelectConfig::default(),
+            ElvisVersion::V7_5_X,
+        )?;
+        for (i, c) in def.columns.iter().enumerate() {
+            let get = |k: &str| c.get(k).map(|v| v.to_string()).unwrap_or_default();
+            out.push_str(&format!(
+                "  {}: {} frames, test {}, exptime {} s, vstart {}, vend {}, rdmode {}, wave {}, comments {}\n",
+                vison_sim::TestDef::column_label(i),
+                c.frames,
+                def.test,
+                get("exptime"),
+                get("vstart"),
+                get("vend"),
+                get("rdmode"),
+                get("wave"),
+                get("comments")
+            ));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,92 @@
+//! Shared helpers: small campaigns, session files from the truth, running sessions.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use vison_pipe::{NoProgress, RunOptions, Session, SessionConfig, TestResults, read_json};
+use vison_sim::{CampaignConfig, FaultKind, Truth};
+
+/// A generated campaign in a temporary folder.
+pub(crate) struct Campaign {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) truth: Truth,
+}
+
+impl Campaign {
+    pub(crate) fn root(&self) -> PathBuf {
+        self.dir.path().join("campaign")
+    }
+}
+
+/// Generates a small campaign of `tests` with `faults`.
+pub(crate) fn campaign(tests: &[&str], faults: &[FaultKind], seed: u64) -> Campaign {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = CampaignConfig::new(
+        tests.iter().map(|s| s.to_string()).collect(),
+        dir.path().join("campaign"),
+    );
+    cfg.seed = seed;
+    cfg.faults = faults.to_vec();
+    let rep = vison_sim::generate_campaign(&cfg, &|| {}).unwrap();
+    let truth = Truth::read(&rep.truth_path).unwrap();
+    Campaign { dir, truth }
+}
+
+/// A session configuration adapted to the simulator: expected offsets and gains from the
+/// truth (as a block file and calibration inputs would give them), RON limits around the
+/// simulated range.
+pub(crate) fn config_from_truth(truth: &Truth, dir: &Path) -> SessionConfig {
+    let mut offsets: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    let mut gains: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    for (ccd, qs) in &truth.ccds {
+        for (q, t) in qs {
+            offsets
+                .entry(ccd.clone())
+                .or_default()
+                .insert(q.clone(), t.offset_adu);
+            gains
+                .entry(ccd.clone())
+                .or_default()
+                .insert(q.clone(), t.gain_e_per_adu);
+        }
+    }
+    let block = serde_json::json!({"block": "SIM", "description": "from truth.json", "offsets_adu": offsets});
+    let p = dir.join("SIM_offsets.json");
+    std::fs::write(&p, serde_json::to_string_pretty(&block).unwrap()).unwrap();
+    let mut cfg = SessionConfig::default();
+    cfg.limits.offsets_file = Some(p);
+    cfg.limits.ron_adu = [0.5, 2.0];
+    cfg.calibration.gains_e_per_adu = gains;
+    cfg
+}
+
+/// Runs a session; returns its folder.
+pub(crate) fn run(
+    data: &Path,
+    tests: &[&str],
+    out: &Path,
+    cfg: SessionConfig,
+    id: &str,
+) -> PathBuf {
+    let opts = RunOptions {
+        data: vec![data.to_path_buf()],
+        tests: tests.iter().map(|s| s.to_string()).collect(),
+        out: out.to_path_buf(),
+        config: cfg,
+        id: Some(id.into()),
+        ..RunOptions::default()
+    };
+    let mut s = Session::create(opts).unwrap();
+    let sum = vison_pipe::run_session(&mut s, &NoProgress).unwrap();
+    sum.dir
+}
+
+/// Reads a test's results.json.
+pub(crate) fn results(session: &Path, test: &str) -> TestResults {
+    read_json(&session.join(test).join("results.json")).unwrap()
+}
+
+/// A figure of results.json.
+pub(crate) fn fig(r: &TestResults, ccd: &str, q: &str, key: &str) -> f64 {
+    r.ccds[ccd][q][key].as_f64().unwrap_or(f64::NAN)
+}

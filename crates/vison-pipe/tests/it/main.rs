@@ -1,0 +1,6 @@
+//! Integration tests of vison-pipe on small synthetic campaigns from vison-sim.
+
+mod common;
+mod faults;
+mod truth;
+mod watch;
