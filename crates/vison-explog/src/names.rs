@@ -8,11 +8,14 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// Two-digit year rule of the exposure-log dates: below 20 means 20xx, otherwise 19xx
+/// Two-digit year rule of the exposure-log dates: 00-68 means 20xx, 69-99 means 19xx
 /// (only the last two digits of `yy` count).
+///
+/// The original mapped only years below 20 to 20xx, so its 2020-2022 campaign dates read as
+/// 1920-1922 (a known bug, not reproduced): VIS ground data span 2016 onwards, and this rule
+/// (Python's `%y` pivot, also used for HK time stamps) reads them all correctly.
 pub fn elvis_year(yy: u32) -> i32 {
-    let yy = (yy % 100) as i32;
-    if yy < 20 { 2000 + yy } else { 1900 + yy }
+    strptime_year(yy)
 }
 
 /// Two-digit year rule of Python's `%y` (HK time stamps and master HK names):
@@ -73,7 +76,7 @@ pub fn format_elvis_datetime(t: NaiveDateTime) -> String {
 }
 
 /// Parse `DDMMYYDhhmmssT` (also without the trailing `T`, and with an underscore after the
-/// `D` as in some real file names). Two-digit years below 20 are 20xx, others 19xx.
+/// `D` as in some real file names). Two-digit years 00-68 are 20xx, 69-99 are 19xx.
 pub fn parse_elvis_datetime(text: &str) -> Result<NaiveDateTime> {
     const WHAT: &str = "ELVIS date-time DDMMYYDhhmmssT";
     let t = text.trim();
@@ -340,7 +343,7 @@ mod tests {
             format_elvis_datetime(dt(2016, 11, 25, 15, 6, 14)),
             "251116D150614T"
         );
-        // 19 -> 2019, 20 -> 1920 (reference rule).
+        // 19 -> 2019, 20 -> 2020 (the original's 1920 is a bug), 69 -> 1969.
         assert_eq!(
             parse_elvis_datetime("010119D000000T")
                 .ok()
@@ -351,7 +354,13 @@ mod tests {
             parse_elvis_datetime("010120D000000T")
                 .ok()
                 .map(|t| t.year()),
-            Some(1920)
+            Some(2020)
+        );
+        assert_eq!(
+            parse_elvis_datetime("251126D120000T")
+                .ok()
+                .map(|t| t.year()),
+            Some(2026)
         );
         assert_eq!(
             parse_elvis_datetime("050800D000000T")
@@ -360,6 +369,7 @@ mod tests {
             Some(2000)
         );
         assert_eq!(elvis_year(u32::MAX), 1995);
+        assert_eq!(elvis_year(22), 2022);
         assert_eq!(strptime_year(68), 2068);
         assert_eq!(strptime_year(69), 1969);
         for bad in [
