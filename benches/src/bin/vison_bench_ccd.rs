@@ -9,18 +9,21 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use vison_ccd::fits::{HduSelector, read_image_into};
 use vison_ccd::offset::{OffsetConfig, subtract_offsets};
 use vison_ccd::stack::{DEFAULT_BUDGET_BYTES, StackMethod, stack_files};
-use vison_ccd::stats::{Trim, section_stats};
+use vison_ccd::stats::{Trim, section_stats_many};
 use vison_ccd::{Quadrant, Section, read_frame};
 
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
@@ -37,32 +40,74 @@ fn best_of<T>(n: usize, mut f: impl FnMut() -> T) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let dir = PathBuf::from(args.get(1).cloned().unwrap_or_else(|| "target/bench-frames".into()));
-    let python = args.iter().position(|a| a == "--python").and_then(|i| args.get(i + 1)).cloned();
+    let dir = PathBuf::from(
+        args.get(1)
+            .cloned()
+            .unwrap_or_else(|| "target/bench-frames".into()),
+    );
+    let python = args
+        .iter()
+        .position(|a| a == "--python")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     std::fs::create_dir_all(&dir).expect("create bench dir");
-    let frames: Vec<PathBuf> = (0..25).map(|i| vison_benches::write_bias_frame(&dir, i)).collect();
+    let frames: Vec<PathBuf> = (0..25)
+        .map(|i| vison_benches::write_bias_frame(&dir, i))
+        .collect();
     let mb = std::fs::metadata(&frames[0]).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
     let rss_after_write = peak_rss_mb();
 
     let t_read = best_of(5, || read_frame(&frames[0]).expect("read"));
+    let mut buf = ndarray::Array2::<f32>::zeros((1, 1));
+    let t_read_into = best_of(5, || {
+        read_image_into(&frames[0], HduSelector::LastImage, &mut buf).expect("read into")
+    });
+    let items: Vec<(Quadrant, Section, Trim)> = Quadrant::ALL
+        .iter()
+        .flat_map(|&q| {
+            Section::SERIAL
+                .iter()
+                .map(move |&s| (q, s, Trim::standard(s)))
+        })
+        .collect();
     let t_ros = best_of(5, || {
         let mut f = read_frame(&frames[0]).expect("read");
         subtract_offsets(&mut f, &OffsetConfig::default());
-        Quadrant::ALL
+        section_stats_many(&f, &items, None)
             .iter()
-            .flat_map(|&q| Section::SERIAL.iter().map(move |&s| (q, s)))
-            .map(|(q, s)| section_stats(&f, q, s, Trim::standard(s), None).stats.std)
+            .map(|s| s.stats.std)
             .sum::<f64>()
     });
-    let t_stack = best_of(1, || stack_files(&frames, StackMethod::Median, DEFAULT_BUDGET_BYTES).expect("stack"));
-    println!("frame: {mb:.1} MB, threads {}", rayon::current_num_threads());
-    println!("rust read -> f32:               {:.4} s  ({:.2} GB/s)", t_read, mb / 1e3 / t_read);
+    let t_stack = best_of(1, || {
+        stack_files(&frames, StackMethod::Median, DEFAULT_BUDGET_BYTES).expect("stack")
+    });
+    println!(
+        "frame: {mb:.1} MB, threads {}",
+        rayon::current_num_threads()
+    );
+    println!(
+        "rust read -> f32:               {:.4} s  ({:.2} GB/s)",
+        t_read,
+        mb / 1e3 / t_read
+    );
+    println!(
+        "rust read -> reused f32 buffer: {:.4} s  ({:.2} GB/s)",
+        t_read_into,
+        mb / 1e3 / t_read_into
+    );
     println!("rust read+offset(row)+stats:    {:.4} s", t_ros);
     println!("rust median stack of 25 frames: {:.3} s", t_stack);
-    println!("rust peak RSS: {:.0} MB (after writing frames: {:.0} MB)", peak_rss_mb(), rss_after_write);
+    println!(
+        "rust peak RSS: {:.0} MB (after writing frames: {:.0} MB)",
+        peak_rss_mb(),
+        rss_after_write
+    );
     if let Some(py) = python {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/numpy_ccd.py");
-        let status = std::process::Command::new(py).arg(script).arg(&dir).status();
+        let status = std::process::Command::new(py)
+            .arg(script)
+            .arg(&dir)
+            .status();
         println!("python run: {status:?}");
     }
 }

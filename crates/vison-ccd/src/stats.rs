@@ -1,6 +1,7 @@
 //! Robust statistics of pixel sets: sections, tiles, masked regions.
 
 use ndarray::ArrayView2;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::frame::{Frame, cutout};
@@ -134,53 +135,208 @@ pub fn percentile_sorted(sorted: &[f32], p: f64) -> f64 {
     a + frac * (b - a)
 }
 
-/// Value at rank `k` of `v` (0-based), reordering `v`.
-fn select(v: &mut [f32], k: usize) -> f64 {
-    f64::from(*v.select_nth_unstable_by(k, f32::total_cmp).1)
+/// Values per parallel work item of the large-array passes.
+const PAR_CHUNK: usize = 1 << 16;
+/// Histogram bins per selection level.
+const SELECT_BINS: usize = 4096;
+/// At or below this many values, selection sorts directly.
+const SELECT_DIRECT: usize = 1 << 12;
+/// Histogram levels before falling back to in-place selection (pathological spreads).
+const SELECT_MAX_DEPTH: u32 = 4;
+
+/// Exact order statistics: `out[i]` = value at rank `ranks[i]` (0-based, ascending) of the
+/// finite values `v`, whose minimum and maximum are `lo` and `hi`. `ranks` sorted, in range.
+///
+/// A histogram over `[lo, hi]` (one parallel pass) finds the bin holding each rank; only the
+/// values of those few bins are gathered and resolved (recursively, or by sorting when few).
+/// The bin index is a monotone function of the value, so the result equals a full sort's.
+fn select_ranks(v: &[f32], lo: f32, hi: f32, ranks: &[usize], out: &mut [f64], depth: u32) {
+    if ranks.is_empty() {
+        return;
+    }
+    if lo == hi {
+        out.iter_mut().for_each(|o| *o = f64::from(lo));
+        return;
+    }
+    if v.len() <= SELECT_DIRECT || depth >= SELECT_MAX_DEPTH {
+        let mut w = v.to_vec();
+        if v.len() <= SELECT_DIRECT {
+            w.sort_unstable_by(f32::total_cmp);
+            for (o, &r) in out.iter_mut().zip(ranks) {
+                *o = f64::from(w[r]);
+            }
+        } else {
+            for (o, &r) in out.iter_mut().zip(ranks) {
+                *o = f64::from(*w.select_nth_unstable_by(r, f32::total_cmp).1);
+            }
+        }
+        return;
+    }
+    // f32 arithmetic: x - lo and the product by a positive constant are correctly rounded,
+    // hence monotone in x, and the saturating cast and clamp keep that.
+    let scale = (SELECT_BINS as f64 / (f64::from(hi) - f64::from(lo))) as f32;
+    if !(scale.is_finite() && scale > 0.0) {
+        return select_ranks(v, lo, hi, ranks, out, SELECT_MAX_DEPTH);
+    }
+    let last = (SELECT_BINS - 1) as i32;
+    let bin = move |x: f32| (((x - lo) * scale) as i32).clamp(0, last) as usize;
+    let hist = v
+        .par_chunks(PAR_CHUNK)
+        .map(|c| {
+            // Four interleaved sub-histograms: runs of equal bins do not serialise on one
+            // counter.
+            let mut h = vec![[0u32; 4]; SELECT_BINS];
+            let quads = c.chunks_exact(4);
+            for &x in quads.remainder() {
+                h[bin(x)][0] += 1;
+            }
+            for q in quads {
+                h[bin(q[0])][0] += 1;
+                h[bin(q[1])][1] += 1;
+                h[bin(q[2])][2] += 1;
+                h[bin(q[3])][3] += 1;
+            }
+            h.iter().map(|b| b.iter().sum()).collect::<Vec<u32>>()
+        })
+        .reduce(
+            || vec![0u32; SELECT_BINS],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
+    // Bin of each rank and the rank within that bin.
+    let mut targets: Vec<(usize, usize)> = Vec::with_capacity(ranks.len());
+    let (mut b, mut below) = (0usize, 0usize);
+    for &r in ranks {
+        while below + hist[b] as usize <= r {
+            below += hist[b] as usize;
+            b += 1;
+        }
+        targets.push((b, r - below));
+    }
+    let mut bins: Vec<usize> = targets.iter().map(|t| t.0).collect();
+    bins.dedup();
+    const NONE: u8 = u8::MAX;
+    let mut slot = vec![NONE; SELECT_BINS];
+    for (k, &b) in bins.iter().enumerate() {
+        slot[b] = k as u8;
+    }
+    let nb = bins.len();
+    let buckets = v
+        .par_chunks(PAR_CHUNK)
+        .map(|c| {
+            let mut bk: Vec<Vec<f32>> = vec![Vec::new(); nb];
+            for &x in c {
+                let s = slot[bin(x)];
+                if s != NONE {
+                    bk[usize::from(s)].push(x);
+                }
+            }
+            bk
+        })
+        .reduce(
+            || vec![Vec::new(); nb],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| x.extend(y));
+                a
+            },
+        );
+    for (k, bucket) in buckets.iter().enumerate() {
+        let (blo, bhi) = bucket
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &x| {
+                (a.min(x), b.max(x))
+            });
+        let idx: Vec<usize> = (0..targets.len())
+            .filter(|&i| targets[i].0 == bins[k])
+            .collect();
+        let local: Vec<usize> = idx.iter().map(|&i| targets[i].1).collect();
+        let mut res = vec![0f64; local.len()];
+        select_ranks(bucket, blo, bhi, &local, &mut res, depth + 1);
+        for (&i, r) in idx.iter().zip(res) {
+            out[i] = r;
+        }
+    }
 }
 
-/// Percentile `p` (linear interpolation, numpy's default) by selection, reordering `v`.
-fn percentile_select(v: &mut [f32], p: f64) -> f64 {
-    let n = v.len();
+/// Ranks `(i, i + 1, frac)` of percentile `p` of `n` values (linear interpolation).
+fn percentile_ranks(n: usize, p: f64) -> (usize, usize, f64) {
     let pos = (p.clamp(0.0, 100.0) / 100.0) * (n - 1) as f64;
     let i = pos.floor() as usize;
-    let frac = pos - i as f64;
-    let a = select(v, i);
-    if frac == 0.0 || i + 1 >= n {
-        return a;
-    }
-    // After selecting rank i, rank i + 1 is the minimum of the upper part.
-    let b = v[i + 1..]
-        .iter()
-        .copied()
-        .fold(f32::INFINITY, f32::min);
-    a + frac * (f64::from(b) - a)
+    (i, (i + 1).min(n - 1), pos - i as f64)
 }
 
-/// Statistics of a vector of values (consumed; reordered). Selection, not sorting: O(n).
+/// Values at `ranks` (any order, duplicates allowed) of finite values with known range.
+fn values_at(v: &[f32], lo: f32, hi: f32, ranks: &[usize]) -> Vec<f64> {
+    let mut uniq = ranks.to_vec();
+    uniq.sort_unstable();
+    uniq.dedup();
+    let mut vals = vec![0f64; uniq.len()];
+    select_ranks(v, lo, hi, &uniq, &mut vals, 0);
+    ranks
+        .iter()
+        .map(|r| uniq.binary_search(r).map_or(f64::NAN, |k| vals[k]))
+        .collect()
+}
+
+/// Per-chunk `(sum of x - first, sum of squares, min, max)`, summed in chunk order so the
+/// result does not depend on the thread count.
+fn moments(v: &[f32], first: f64) -> (f64, f64, f32, f32) {
+    let parts: Vec<(f64, f64, f32, f32)> = v
+        .par_chunks(PAR_CHUNK)
+        .map(|c| {
+            let (mut s, mut s2) = (0.0f64, 0.0f64);
+            let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+            for &x in c {
+                let d = f64::from(x) - first;
+                s += d;
+                s2 += d * d;
+                lo = lo.min(x);
+                hi = hi.max(x);
+            }
+            (s, s2, lo, hi)
+        })
+        .collect();
+    parts.into_iter().fold(
+        (0.0, 0.0, f32::INFINITY, f32::NEG_INFINITY),
+        |(s, s2, lo, hi), (a, b, l, h)| (s + a, s2 + b, lo.min(l), hi.max(h)),
+    )
+}
+
+/// Statistics of a vector of values (consumed). Exact order statistics in O(n) by histogram
+/// selection, large passes in parallel.
 pub fn stats_of_values(mut v: Vec<f32>) -> Stats {
     v.retain(|x| x.is_finite());
     let n = v.len();
     if n == 0 {
         return Stats::EMPTY;
     }
-    let (mut sum, mut sum2) = (0.0f64, 0.0f64);
-    let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
     let first = f64::from(v[0]);
-    for &x in &v {
-        let d = f64::from(x) - first;
-        sum += d;
-        sum2 += d * d;
-        lo = lo.min(x);
-        hi = hi.max(x);
-    }
+    let (sum, sum2, lo, hi) = moments(&v, first);
     let mean_d = sum / n as f64;
     let var = (sum2 / n as f64 - mean_d * mean_d).max(0.0);
-    let median = percentile_select(&mut v, 50.0);
-    let p05 = percentile_select(&mut v, 5.0);
-    let p95 = percentile_select(&mut v, 95.0);
-    let mut dev: Vec<f32> = v.iter().map(|&x| (f64::from(x) - median).abs() as f32).collect();
-    let mad = median_in_place(&mut dev);
+    let pct = [50.0, 5.0, 95.0].map(|p| percentile_ranks(n, p));
+    let ranks: Vec<usize> = pct.iter().flat_map(|&(i, j, _)| [i, j]).collect();
+    let at = values_at(&v, lo, hi, &ranks);
+    let interp = |k: usize| {
+        let (a, b, frac) = (at[2 * k], at[2 * k + 1], pct[k].2);
+        if frac == 0.0 { a } else { a + frac * (b - a) }
+    };
+    let (median, p05, p95) = (interp(0), interp(1), interp(2));
+    let dev: Vec<f32> = v
+        .par_iter()
+        .with_min_len(PAR_CHUNK)
+        .map(|&x| (f64::from(x) - median).abs() as f32)
+        .collect();
+    let dmax = (f64::from(hi) - median).max(median - f64::from(lo)) as f32;
+    let mid = n / 2;
+    let mad = if n % 2 == 1 {
+        values_at(&dev, 0.0, dmax, &[mid])[0]
+    } else {
+        let m = values_at(&dev, 0.0, dmax, &[mid - 1, mid]);
+        0.5 * (m[1] + m[0])
+    };
     Stats {
         n,
         mean: first + mean_d,
@@ -194,17 +350,35 @@ pub fn stats_of_values(mut v: Vec<f32>) -> Stats {
     }
 }
 
-/// Values of a view that are finite and not masked (`mask` true = bad).
+/// Values of a view that are finite and not masked (`mask` true = bad), in the view's
+/// logical order.
 pub fn valid_values(v: ArrayView2<'_, f32>, mask: Option<ArrayView2<'_, bool>>) -> Vec<f32> {
+    let mut out = Vec::with_capacity(v.len());
     match mask {
-        Some(m) if m.dim() == v.dim() => v
-            .iter()
-            .zip(m.iter())
-            .filter(|(x, bad)| !**bad && x.is_finite())
-            .map(|(x, _)| *x)
-            .collect(),
-        _ => v.iter().copied().filter(|x| x.is_finite()).collect(),
+        Some(m) if m.dim() == v.dim() => {
+            for (row, mrow) in v.rows().into_iter().zip(m.rows()) {
+                out.extend(
+                    row.iter()
+                        .zip(mrow.iter())
+                        .filter(|(x, bad)| !**bad && x.is_finite())
+                        .map(|(x, _)| *x),
+                );
+            }
+        }
+        _ => {
+            for row in v.rows() {
+                // Rows of canonical views are contiguous, forwards or backwards.
+                if let Some(sl) = row.as_slice() {
+                    out.extend(sl.iter().copied().filter(|x| x.is_finite()));
+                } else if let Some(sl) = row.slice(ndarray::s![..;-1]).as_slice() {
+                    out.extend(sl.iter().rev().copied().filter(|x| x.is_finite()));
+                } else {
+                    out.extend(row.iter().copied().filter(|x| x.is_finite()));
+                }
+            }
+        }
     }
+    out
 }
 
 /// Statistics of a view, mask-aware (`mask` true = bad; a mask of another shape is ignored).
@@ -267,6 +441,19 @@ pub fn section_stats(
     }
 }
 
+/// [`section_stats`] of many `(quadrant, section, trim)` items, computed in parallel, in the
+/// order given.
+pub fn section_stats_many(
+    frame: &Frame,
+    items: &[(Quadrant, Section, Trim)],
+    mask: Option<ArrayView2<'_, bool>>,
+) -> Vec<SectionStats> {
+    items
+        .par_iter()
+        .map(|&(q, section, trim)| section_stats(frame, q, section, trim, mask))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,6 +475,100 @@ mod tests {
             / 5.0;
         assert!((s.std - var.sqrt()).abs() < 1e-9);
         assert!((s.p95 - (4.0 + 0.8 * 96.0)).abs() < 1e-9);
+    }
+
+    /// Sort-based reference for every order statistic of [`Stats`].
+    fn reference(mut v: Vec<f32>) -> (f64, f64, f64, f64) {
+        v.retain(|x| x.is_finite());
+        v.sort_unstable_by(f32::total_cmp);
+        let median = percentile_sorted(&v, 50.0);
+        let mut dev: Vec<f32> = v
+            .iter()
+            .map(|&x| (f64::from(x) - median).abs() as f32)
+            .collect();
+        dev.sort_unstable_by(f32::total_cmp);
+        let n = dev.len();
+        let mad = if n % 2 == 1 {
+            f64::from(dev[n / 2])
+        } else {
+            0.5 * (f64::from(dev[n / 2]) + f64::from(dev[n / 2 - 1]))
+        };
+        (
+            median,
+            percentile_sorted(&v, 5.0),
+            percentile_sorted(&v, 95.0),
+            mad,
+        )
+    }
+
+    #[test]
+    fn histogram_selection_equals_sorting() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // Sizes below and above the direct-sort limit; Gaussian-ish noise, quantised values
+        // (many ties), a few huge outliers that squeeze the bulk into one histogram bin.
+        for (n, kind) in [
+            (1usize, 0u64),
+            (2, 0),
+            (4095, 0),
+            (4096, 1),
+            (4097, 2),
+            (100_000, 0),
+            (100_001, 1),
+            (250_000, 2),
+            (70_000, 3),
+        ] {
+            let v: Vec<f32> = (0..n)
+                .map(|i| {
+                    let u = next();
+                    let g: f32 = (0..4)
+                        .map(|k| ((u >> (16 * k)) & 0xFFFF) as f32)
+                        .sum::<f32>()
+                        / 65536.0
+                        - 2.0;
+                    match kind {
+                        0 => 1000.0 + 3.0 * g,
+                        1 => (2.0 * g).round() * 0.5,
+                        2 if i % 997 == 0 => 65535.0,
+                        2 => 5.0 + g,
+                        _ if i % 5 == 0 => f32::NAN,
+                        _ => -1.0e-3 * g,
+                    }
+                })
+                .collect();
+            let s = stats_of_values(v.clone());
+            let (median, p05, p95, mad) = reference(v);
+            assert_eq!(s.median, median, "n {n} kind {kind}");
+            assert_eq!(s.p05, p05, "n {n} kind {kind}");
+            assert_eq!(s.p95, p95, "n {n} kind {kind}");
+            assert_eq!(s.mad_std, MAD_TO_SIGMA * mad, "n {n} kind {kind}");
+        }
+    }
+
+    #[test]
+    fn many_sections_equal_one_by_one() {
+        let g = crate::geometry::FrameGeometry::small();
+        let mut f = Frame::zeros(g);
+        for (i, x) in f.data.iter_mut().enumerate() {
+            *x = ((i * 7919) % 1013) as f32;
+        }
+        let items: Vec<(Quadrant, Section, Trim)> = Quadrant::ALL
+            .into_iter()
+            .flat_map(|q| {
+                Section::SERIAL
+                    .into_iter()
+                    .map(move |s| (q, s, Trim::standard(s)))
+            })
+            .collect();
+        let many = section_stats_many(&f, &items, None);
+        for (&(q, s, t), m) in items.iter().zip(&many) {
+            assert_eq!(*m, section_stats(&f, q, s, t, None), "{q} {s:?}");
+        }
     }
 
     #[test]
