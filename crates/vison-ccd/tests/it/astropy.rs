@@ -64,7 +64,10 @@ print("astropy-ok")
 #[test]
 fn astropy_reads_ours_and_we_read_astropys() {
     let Some(py) = python() else {
-        assert!(std::env::var_os("CI").is_none(), "CI needs a Python with astropy: set VISON_PYTHON or make .venv");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs a Python with astropy: set VISON_PYTHON or make .venv"
+        );
         eprintln!("skipped: no Python with astropy (set VISON_PYTHON or create .venv)");
         return;
     };
@@ -75,10 +78,16 @@ fn astropy_reads_ours_and_we_read_astropys() {
         *x = pixel(r, c);
     }
     f.extname = "ROE1_CCD2".into();
-    f.header.set("OBSID", 77).set("TEST", "BIAS02").set("EXPTIME", 1.25);
-    f.header.add_history("vison-ccd: offset subtracted (row, prescan)");
+    f.header
+        .set("OBSID", 77)
+        .set("TEST", "BIAS02")
+        .set("EXPTIME", 1.25);
+    f.header
+        .add_history("vison-ccd: offset subtracted (row, prescan)");
     write_raw_frame(&d.join("ours_raw.fits"), &f).expect("write raw");
-    let flat = Array2::from_shape_fn((20, 30), |(r, c)| (1.0 + 0.01 * r as f64 - 0.003 * c as f64) as f32);
+    let flat = Array2::from_shape_fn((20, 30), |(r, c)| {
+        (1.0 + 0.01 * r as f64 - 0.003 * c as f64) as f32
+    });
     let mask = Array2::from_shape_fn((20, 30), |(r, c)| u8::from((r + c) % 5 == 0));
     let mut h = Header::new();
     h.set("PRODUCT", "MASTERFLAT");
@@ -86,14 +95,26 @@ fn astropy_reads_ours_and_we_read_astropys() {
         &d.join("ours_product.fits"),
         &h,
         &[
-            ProductHdu { name: "FLAT".into(), header: Header::new(), data: ImageDataRef::F32(flat.view()) },
-            ProductHdu { name: "MASK".into(), header: Header::new(), data: ImageDataRef::U8(mask.view()) },
+            ProductHdu {
+                name: "FLAT".into(),
+                header: Header::new(),
+                data: ImageDataRef::F32(flat.view()),
+            },
+            ProductHdu {
+                name: "MASK".into(),
+                header: Header::new(),
+                data: ImageDataRef::U8(mask.view()),
+            },
         ],
     )
     .expect("write product");
     let script = d.join("check.py");
     std::fs::write(&script, SCRIPT).expect("script");
-    let out = Command::new(&py).arg(&script).arg(d).output().expect("python runs");
+    let out = Command::new(&py)
+        .arg(&script)
+        .arg(d)
+        .output()
+        .expect("python runs");
     assert!(
         out.status.success() && String::from_utf8_lossy(&out.stdout).contains("astropy-ok"),
         "astropy check failed:\n{}\n{}",
@@ -104,10 +125,16 @@ fn astropy_reads_ours_and_we_read_astropys() {
     assert_eq!(raw.extname, "ROE1_CCD3");
     assert_eq!(raw.geometry, FrameGeometry::small());
     assert_eq!(raw.header.get_i64("OBSID"), Some(88));
-    assert!(raw.data.indexed_iter().all(|((r, c), &v)| v == ((r * 3 + c * 7) % 65536) as f32));
-    let (_, bias) = read_image(&d.join("astropy_product.fits"), HduSelector::Name("BIAS")).expect("bias");
+    assert!(
+        raw.data
+            .indexed_iter()
+            .all(|((r, c), &v)| v == ((r * 3 + c * 7) % 65536) as f32)
+    );
+    let (_, bias) =
+        read_image(&d.join("astropy_product.fits"), HduSelector::Name("BIAS")).expect("bias");
     let expect = |r: usize, c: usize| (0.5 * r as f64 - 0.25 * c as f64 + 1e-3) as f32;
     assert!(bias.indexed_iter().all(|((r, c), &v)| v == expect(r, c)));
-    let (_, std) = read_image(&d.join("astropy_product.fits"), HduSelector::Name("STD")).expect("std (f64)");
+    let (_, std) =
+        read_image(&d.join("astropy_product.fits"), HduSelector::Name("STD")).expect("std (f64)");
     assert_eq!(std[[3, 4]], 2.0 * expect(3, 4));
 }

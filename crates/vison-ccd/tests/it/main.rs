@@ -3,4 +3,5 @@
 
 mod astropy;
 mod fits_io;
+mod fuzz;
 mod recovery;
