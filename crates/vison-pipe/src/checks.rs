@@ -164,10 +164,18 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, is_dark: bool) {
     }
     // (flag, description, value fn, limits fn(ccd, q))
     type Lims<'b> = Box<dyn Fn(u8, &str) -> (f64, f64) + 'b>;
+    type Check<'b> = (
+        &'static str,
+        Vec<Flag>,
+        &'static str,
+        &'static str,
+        fn(&QuadCheck) -> f64,
+        Lims<'b>,
+    );
     let tol = lim.offset_tolerance_adu;
     let block = &env.block;
-    let checks: Vec<(&str, Vec<Flag>, &str, &str, fn(&QuadCheck) -> f64, Lims<'_>)> = {
-        let mut v: Vec<(&str, Vec<Flag>, &str, &str, fn(&QuadCheck) -> f64, Lims<'_>)> = vec![
+    let checks: Vec<Check<'_>> = {
+        let mut v: Vec<Check<'_>> = vec![
             (
                 "offset_prescan",
                 vec![Flag::POORQUALDATA],

@@ -332,11 +332,13 @@ impl SessionConfig {
                 self.limits.dark_fluence_img_adu,
             ),
         ] {
-            if !(r[0] <= r[1]) {
+            if r[0].is_nan() || r[1].is_nan() || r[0] > r[1] {
                 return bad(format!("{key}: lower limit {} above upper {}", r[0], r[1]));
             }
         }
-        if !(self.calibration.nominal_gain_e_per_adu > 0.0) {
+        if self.calibration.nominal_gain_e_per_adu.is_nan()
+            || self.calibration.nominal_gain_e_per_adu <= 0.0
+        {
             return bad("calibration.nominal_gain_e_per_adu must be > 0".into());
         }
         if !matches!(

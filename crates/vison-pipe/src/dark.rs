@@ -213,7 +213,12 @@ impl DarkTask {
             let bias = master_bias(env, ccd).filter(|(b, _, _)| b.dim() == mean_stack.value.dim());
             let bias_source = bias
                 .as_ref()
-                .map(|(_, _, p)| p.display().to_string())
+                .map(|(_, _, p)| match p.strip_prefix(&env.session_dir) {
+                    // Inside the session: relative to the test folder (no session path in
+                    // the results, a working link in the report).
+                    Ok(rel) => format!("../{}", rel.display()),
+                    Err(_) => p.display().to_string(),
+                })
                 .unwrap_or_else(|| "none (prescan offset only)".into());
             if bias.is_none() {
                 tracing::warn!(

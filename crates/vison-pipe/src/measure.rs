@@ -38,7 +38,7 @@ pub fn clipped_mean_std(vals: &[f32], sigma: f64, max_iter: usize) -> (f64, f64,
     let mut last = (f64::NAN, f64::NAN, 0usize);
     for _ in 0..=max_iter {
         let (mut n, mut s, mut s2) = (0usize, 0.0f64, 0.0f64);
-        let shift = last.0.is_finite().then_some(last.0).unwrap_or(0.0);
+        let shift = if last.0.is_finite() { last.0 } else { 0.0 };
         for &x in vals {
             let x = f64::from(x);
             if x.is_finite() && x >= lo && x <= hi {

@@ -300,7 +300,7 @@ pub fn run_task(task: &dyn Task, env: &TaskEnv<'_>) -> TaskOutcome {
             None => {
                 env.log
                     .line(tracing::Level::INFO, &format!("Executing {step}"));
-                let out = guarded(|| -> Result<StepFile> {
+                guarded(|| -> Result<StepFile> {
                     let (value, f) = match *step {
                         "ingest" => {
                             let st = ingest_step(env)?;
@@ -320,9 +320,10 @@ pub fn run_task(task: &dyn Task, env: &TaskEnv<'_>) -> TaskOutcome {
                         state: value,
                     };
                     write_json_atomic(&path, &file)?;
-                    Ok(file)
-                });
-                out
+                    // Continue from the file as written, exactly as a resumed run would (the
+                    // JSON text round trip of floats must not make the two runs differ).
+                    read_json(&path)
+                })
             }
         };
         let elapsed_s = t0.elapsed().as_secs_f64();
