@@ -10,6 +10,7 @@
 use std::path::Path;
 
 use chrono::Duration;
+use rayon::prelude::*;
 use vison_hk::{HkFormat, HkLimits, HkReadings, Limit, LimitSet, commanded_column, is_pre_qm};
 
 use super::CampaignConfig;
@@ -110,8 +111,7 @@ pub(crate) fn write_hk(
     } else {
         HkFormat::Table
     };
-    let mut blocks = Vec::with_capacity(exposures.len());
-    for (i, exp) in exposures.iter().enumerate() {
+    let one = |(i, exp): (usize, &PlannedExposure)| -> Result<HkReadings, Error> {
         let mut rng = derived_rng(cfg.seed, Stream::Hk, exp.obsid, 0, 0);
         let t = temps.get(i).copied().unwrap_or([[-120.0; 2]; 3]);
         let mut readings = template.clone();
@@ -147,8 +147,13 @@ pub(crate) fn write_hk(
         readings
             .write(&path, format)
             .map_err(|e| foreign(&path, e))?;
-        blocks.push(readings);
-    }
+        Ok(readings)
+    };
+    let blocks = exposures
+        .par_iter()
+        .enumerate()
+        .map(one)
+        .collect::<Result<Vec<_>, Error>>()?;
     let master = HkReadings::concat(&blocks);
     let path = day_dir.join(vison_explog::hk_master_file_name(cfg.start.date(), 1, None));
     master.write(&path, format).map_err(|e| foreign(&path, e))

@@ -297,50 +297,59 @@ pub fn write_campaign(
         .flat_map(|i| CCDS.map(|c| (i, c)))
         .collect();
     let t_frames = Instant::now();
-    let results: Vec<Result<(usize, u8, FrameCcdTruth, bool), Error>> = jobs
-        .par_iter()
-        .map(|&(i, ccd)| {
-            let exp = &plan.exposures[i];
-            let model = &plan.models[usize::from(ccd - 1)];
-            let saturate = fault_of(FaultKind::SaturatedQuadrant, i)
-                .filter(|&c| c == ccd)
-                .map(|_| Quadrant::ALL[(exp.obsid % 4) as usize]);
-            let job = FrameJob {
-                seed: cfg.seed,
-                exp,
-                model,
-                geometry: g,
-                events: &plan.events,
-                readout_s: cfg.ogse.overheads.ff_readout_s,
-                saturate,
-            };
-            let (mut frame, quads) = render_frame(&job);
-            let (name, row) = &rows[i * CCDS.len() + usize::from(ccd - 1)];
-            frame.header = explog::header_from_row(row, exp.physics.wave);
-            frame.extname = format!("ROE1_CCD{ccd}");
-            let path = day_dir.join(name);
-            let missing = fault_of(FaultKind::MissingFrame, i) == Some(ccd);
-            if !missing {
-                write_raw_frame(&path, &frame).map_err(|e| files::foreign(&path, e))?;
-                if fault_of(FaultKind::TruncatedFits, i) == Some(ccd) {
-                    let len = std::fs::metadata(&path)
-                        .map_err(|source| Error::Io {
-                            path: path.clone(),
-                            source,
-                        })?
-                        .len();
-                    files::truncate_file(&path, len / 2)?;
+    // Twice as many workers as cores: each frame ends with a synced file write, so extra
+    // workers keep the cores busy while others wait for the disk. Output does not depend on
+    // the number of workers.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()
+        .map_err(|e| files::foreign(&day_dir, e))?;
+    let results: Vec<Result<(usize, u8, FrameCcdTruth, bool), Error>> = pool.install(|| {
+        jobs.par_iter()
+            .map(|&(i, ccd)| {
+                let exp = &plan.exposures[i];
+                let model = &plan.models[usize::from(ccd - 1)];
+                let saturate = fault_of(FaultKind::SaturatedQuadrant, i)
+                    .filter(|&c| c == ccd)
+                    .map(|_| Quadrant::ALL[(exp.obsid % 4) as usize]);
+                let job = FrameJob {
+                    seed: cfg.seed,
+                    exp,
+                    model,
+                    geometry: g,
+                    events: &plan.events,
+                    readout_s: cfg.ogse.overheads.ff_readout_s,
+                    saturate,
+                };
+                let (mut frame, quads) = render_frame(&job);
+                let (name, row) = &rows[i * CCDS.len() + usize::from(ccd - 1)];
+                frame.header = explog::header_from_row(row, exp.physics.wave);
+                frame.extname = format!("ROE1_CCD{ccd}");
+                let path = day_dir.join(name);
+                let missing = fault_of(FaultKind::MissingFrame, i) == Some(ccd);
+                if !missing {
+                    write_raw_frame(&path, &frame).map_err(|e| files::foreign(&path, e))?;
+                    if fault_of(FaultKind::TruncatedFits, i) == Some(ccd) {
+                        let len = std::fs::metadata(&path)
+                            .map_err(|source| Error::Io {
+                                path: path.clone(),
+                                source,
+                            })?
+                            .len();
+                        files::truncate_file(&path, len / 2)?;
+                    }
                 }
-            }
-            on_frame();
-            let truth = FrameCcdTruth {
-                file: name.clone(),
-                rows_read_px: exp.physics.rows_read,
-                quads,
-            };
-            Ok((i, ccd, truth, !missing))
-        })
-        .collect();
+                on_frame();
+                let truth = FrameCcdTruth {
+                    file: name.clone(),
+                    rows_read_px: exp.physics.rows_read,
+                    quads,
+                };
+                Ok((i, ccd, truth, !missing))
+            })
+            .collect()
+    });
     let frames_elapsed_s = t_frames.elapsed().as_secs_f64();
     let mut frames: BTreeMap<String, FrameTruth> = BTreeMap::new();
     let mut n_written = 0;
@@ -377,7 +386,7 @@ pub fn write_campaign(
         .iter()
         .find(|t| t.0 == FaultKind::HkOol)
         .map(|t| t.1);
-    hk::write_hk(&day_dir, cfg, version, &plan.exposures, &temps, hk_fault)?;
+    pool.install(|| hk::write_hk(&day_dir, cfg, version, &plan.exposures, &temps, hk_fault))?;
 
     // Truth.
     let faults = targets
