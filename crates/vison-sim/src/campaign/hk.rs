@@ -4,8 +4,9 @@
 //!
 //! Channel values: CCD temperatures from the exposure's temperatures (about -120 C); channels
 //! with a commanded EXP_LOG column (`vison_hk::commanded_column`) read back that value with
-//! 5 mV noise; every other channel sits mid-way in its performance limits (identities exact);
-//! channels without limits (ELVIS before 6.3.0 has no tables) read 0.
+//! 5 mV noise (before 6.3.0, which has no such table, the bias channels are matched by name:
+//! `HK_OD_Top_CCD1` reads `OD_1_T` ...); every other channel sits mid-way in its performance
+//! limits (identities exact); channels without limits (ELVIS before 6.3.0) read 0.
 
 use std::path::Path;
 
@@ -28,14 +29,45 @@ pub(crate) const OOL_OFFSET_V: f64 = 1.0;
 const READINGS: usize = 71;
 
 /// How a channel is synthesised.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 enum Channel {
     /// CCD temperature: CCD index 0..3, top.
     Temp(usize, bool),
     /// Commanded EXP_LOG column.
     Commanded(&'static str),
+    /// Commanded script value (canonical key), for layouts without an HK-to-EXP_LOG table.
+    Script(String),
     /// Constant with Gaussian noise sigma.
     Level(f64, f64),
+}
+
+/// Canonical script key commanding a bias channel of the pre-6.3.0 HK layouts
+/// (`HK_OD_Top_CCD1`, `HK_RD_bot`, `HK_IG1_Bottom_CCD2`, `HK_IG2_top`, `HK_IDH` ...).
+fn legacy_command(key: &str) -> Option<String> {
+    let k = key.to_ascii_lowercase();
+    let k = k.strip_prefix("hk_")?;
+    let half = if k.contains("top") {
+        "T"
+    } else if k.contains("bot") {
+        "B"
+    } else {
+        ""
+    };
+    let ccd = k
+        .find("ccd")
+        .and_then(|p| k[p + 3..].chars().next())
+        .and_then(|c| c.to_digit(10));
+    let name = k.split('_').next()?;
+    match (name, half, ccd) {
+        ("od", "T" | "B", Some(n @ 1..=3)) => Some(format!("OD_{n}_{half}")),
+        ("rd", "T" | "B", _) => Some(format!("RD_{half}")),
+        ("ig1", "T" | "B", Some(n @ 1..=3)) => Some(format!("IG1_{n}_{half}")),
+        ("ig1", "T" | "B", None) => Some(format!("IG1_1_{half}")),
+        ("ig2", "T" | "B", _) => Some(format!("IG2_{half}")),
+        ("idh", "", _) => Some("IDH".into()),
+        ("idl", "", _) => Some("IDL".into()),
+        _ => None,
+    }
 }
 
 /// CCD temperature channel of a key (`CCD2_TEMP_B`, `HK_temp_top_CCD1`, ...).
@@ -63,6 +95,11 @@ fn channel_of(
     }
     if let Some(col) = commanded_column(version, key) {
         return Channel::Commanded(col);
+    }
+    if limits.is_none()
+        && let Some(canonical) = legacy_command(key)
+    {
+        return Channel::Script(canonical);
     }
     let limit = limits.and_then(|l| {
         l.get(key, LimitSet::Performance)
@@ -118,20 +155,28 @@ pub(crate) fn write_hk(
         let mut values = vec![0.0; channels.len()];
         for r in 0..READINGS {
             for (k, (v, ch)) in values.iter_mut().zip(&channels).enumerate() {
-                *v = match *ch {
-                    Channel::Temp(c, top) => {
+                *v = match ch {
+                    &Channel::Temp(c, top) => {
                         t[c][usize::from(!top)] + 0.02 * standard_normal(&mut rng)
                     }
-                    Channel::Commanded(col) => {
+                    Channel::Script(key) => {
                         let cmd = exp
-                            .explog
-                            .get(col)
+                            .values
+                            .get(key)
                             .and_then(ScriptValue::as_f64)
                             .unwrap_or(0.0);
                         cmd + 0.005 * standard_normal(&mut rng)
                     }
-                    Channel::Level(m, s) if s > 0.0 => m + s * standard_normal(&mut rng),
-                    Channel::Level(m, _) => m,
+                    Channel::Commanded(col) => {
+                        let cmd = exp
+                            .explog
+                            .get(*col)
+                            .and_then(ScriptValue::as_f64)
+                            .unwrap_or(0.0);
+                        cmd + 0.005 * standard_normal(&mut rng)
+                    }
+                    &Channel::Level(m, s) if s > 0.0 => m + s * standard_normal(&mut rng),
+                    &Channel::Level(m, _) => m,
                 };
                 if ool == Some(i) && ool_key == Some(k) {
                     *v += OOL_OFFSET_V;
@@ -162,6 +207,27 @@ pub(crate) fn write_hk(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn legacy_bias_channels_map_to_script_keys() {
+        assert_eq!(legacy_command("HK_OD_Top_CCD1").as_deref(), Some("OD_1_T"));
+        assert_eq!(
+            legacy_command("HK_OD_Bottom_CCD3").as_deref(),
+            Some("OD_3_B")
+        );
+        assert_eq!(legacy_command("HK_RD_bot").as_deref(), Some("RD_B"));
+        assert_eq!(legacy_command("HK_RD_Top_CCD2").as_deref(), Some("RD_T"));
+        assert_eq!(
+            legacy_command("HK_IG1_Bottom_CCD2").as_deref(),
+            Some("IG1_2_B")
+        );
+        assert_eq!(legacy_command("HK_IG1_top").as_deref(), Some("IG1_1_T"));
+        assert_eq!(legacy_command("HK_IG2_bot").as_deref(), Some("IG2_B"));
+        assert_eq!(legacy_command("HK_IDH").as_deref(), Some("IDH"));
+        assert_eq!(legacy_command("HK_IDL").as_deref(), Some("IDL"));
+        assert_eq!(legacy_command("HK_DD_bias"), None);
+        assert_eq!(legacy_command("CCD1_OD_T"), None);
+    }
 
     #[test]
     fn temperature_keys_of_all_layouts_are_recognised() {
