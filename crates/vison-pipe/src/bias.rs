@@ -415,10 +415,6 @@ impl Task for BiasTask {
                     let ron = mean(&img);
                     m.insert("ron_adu".into(), ron);
                     m.insert(
-                        "ron_prescan_twoway_adu".into(),
-                        mean(&pick(&|r| r.ron_prescan_adu)),
-                    );
-                    m.insert(
                         "ron_overscan_adu".into(),
                         mean(&pick(&|r| r.ron_overscan_adu)),
                     );

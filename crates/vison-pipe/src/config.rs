@@ -381,6 +381,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn documented_example_parses_and_matches_the_defaults() {
+        let text = include_str!("../../../docs/session-example.toml");
+        let c = SessionConfig::from_toml(text, "docs/session-example.toml").unwrap();
+        let d = SessionConfig::default();
+        assert_eq!(c.limits, d.limits);
+        assert_eq!(c.preprocessing, d.preprocessing);
+        assert_eq!(c.bias, d.bias);
+        assert_eq!(c.dark, d.dark);
+        assert_eq!(c.hk, d.hk);
+        assert_eq!(c.calibration, d.calibration);
+        assert_eq!(c.session.tests, vec!["BIAS01", "BIAS02", "DARK01"]);
+    }
+
+    #[test]
     fn empty_file_gives_reference_defaults() {
         let c = SessionConfig::from_toml("", "x").unwrap();
         assert_eq!(c.limits.ron_adu, [0.86, 1.44]);

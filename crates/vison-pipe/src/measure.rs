@@ -182,12 +182,11 @@ fn region<'a>(
 
 fn median_std(v: ArrayView2<'_, f32>, est: OffsetEstimator) -> (f64, f64) {
     let mut vals: Vec<f32> = v.iter().copied().filter(|x| x.is_finite()).collect();
-    let (mean, std, _) = clipped_mean_std(&vals, f64::INFINITY, 0);
+    let (_, std, _) = clipped_mean_std(&vals, f64::INFINITY, 0);
     let level = match est {
         OffsetEstimator::Median => interp_median(&mut vals),
         OffsetEstimator::ClippedMean => clipped_mean_std(&vals, 4.0, 5).0,
     };
-    let _ = mean;
     (level, std)
 }
 

@@ -256,7 +256,7 @@ fn validation_section(env: &TaskEnv<'_>, state: &TaskState) -> Section {
             let mut p = XyPlot::new(
                 k,
                 "time since first exposure [s]",
-                format!("{k} (mean per exposure)"),
+                format!("{k} [{}] (mean per exposure)", hk_unit(k)),
             )
             .with_series(Series::new(
                 k,
@@ -374,6 +374,17 @@ fn validation_section(env: &TaskEnv<'_>, state: &TaskState) -> Section {
         }
     }
     s
+}
+
+/// Unit of an HK key from its name.
+fn hk_unit(key: &str) -> &'static str {
+    if key.contains("TEMP") {
+        "deg C"
+    } else if key.ends_with("_I") {
+        "A"
+    } else {
+        "V"
+    }
 }
 
 /// Writes `report.html` for a test.

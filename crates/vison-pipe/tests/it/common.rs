@@ -20,12 +20,23 @@ impl Campaign {
 
 /// Generates a small campaign of `tests` with `faults`.
 pub(crate) fn campaign(tests: &[&str], faults: &[FaultKind], seed: u64) -> Campaign {
+    campaign_sized(tests, faults, seed, vison_sim::SimSize::Small)
+}
+
+/// Generates a campaign of the given frame size.
+pub(crate) fn campaign_sized(
+    tests: &[&str],
+    faults: &[FaultKind],
+    seed: u64,
+    size: vison_sim::SimSize,
+) -> Campaign {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = CampaignConfig::new(
         tests.iter().map(|s| s.to_string()).collect(),
         dir.path().join("campaign"),
     );
     cfg.seed = seed;
+    cfg.size = size;
     cfg.faults = faults.to_vec();
     let rep = vison_sim::generate_campaign(&cfg, &|| {}).unwrap();
     let truth = Truth::read(&rep.truth_path).unwrap();
