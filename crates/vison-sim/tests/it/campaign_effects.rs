@@ -339,7 +339,8 @@ fn spot_centroids_and_fluxes_match_the_pattern() {
 #[test]
 fn charge_injection_lines_have_the_ig1_dependent_level() {
     let c = campaign();
-    let ids = c.obsids("CHINJ01", None);
+    let mut ids = c.obsids("CHINJ01", None);
+    ids.extend(c.obsids("CHINJ02", None));
     let mut checked = 0;
     for &o in &ids {
         let ft = &c.truth.frames[&o.to_string()];
@@ -454,6 +455,76 @@ fn serial_trap_dipoles_appear_in_pumped_frames() {
                     assert!(
                         (got - want).abs() < 0.1 * want.abs() + 0.003,
                         "ObsID {o} CCD{ccd}{q} {trap:?}: {got} vs {want} (a {a}, b {b})"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 10, "only {checked} dipoles checked");
+}
+
+#[test]
+fn parallel_trap_dipoles_appear_in_pumped_frames() {
+    let c = campaign();
+    let log = vison_explog::load_explog(&c.day().join("EXP_LOG_190118.txt"), &Default::default())
+        .expect("EXP_LOG")
+        .log;
+    let row_of = |o: u64| {
+        log.rows()
+            .iter()
+            .find(|r| r.obsid() == Some(o as i64))
+            .expect("row")
+    };
+    let ids = c.obsids("TP01", None);
+    let mut checked = 0;
+    for &o in &ids {
+        let row = row_of(o);
+        if row.get_i64("v_tpump") != Some(1) {
+            continue;
+        }
+        let mode = row.get_i64("v_tp_mod").expect("mode") as u32;
+        let n = row.get_f64("v_tp_cnt").expect("count");
+        let toi = row.get_f64("toi_tp").expect("toi_tp");
+        let dly = row.get_f64("id_dly").expect("delay");
+        let reference = ids
+            .iter()
+            .copied()
+            .find(|&r| {
+                row_of(r).get_i64("v_tpump") == Some(0) && row_of(r).get_f64("id_dly") == Some(dly)
+            })
+            .expect("reference frame");
+        for ccd in 1..=3u8 {
+            let (fp, fr) = (c.frame(o, ccd), c.frame(reference, ccd));
+            let fc = &c.truth.frames[&o.to_string()].ccds[&format!("CCD{ccd}")];
+            for q in QUADS {
+                if fc.quads[q.name()].injection_adu.is_none() {
+                    continue;
+                }
+                let (p, r) = (image_minus_offset(&fp, q), image_minus_offset(&fr, q));
+                let qc = q.name().chars().next().unwrap_or('E');
+                for trap in c
+                    .truth
+                    .traps
+                    .iter()
+                    .filter(|t| t.ccd == ccd && t.quadrant == qc && !t.serial)
+                {
+                    let Some(sign) = trap_pumped_sign(trap.phase, mode) else {
+                        continue;
+                    };
+                    let f = dipole_fraction(false, n, trap.log10_pc, trap.tau_us, toi);
+                    if f < 0.05 {
+                        continue;
+                    }
+                    let (x, y) = (trap.x_px - fp.geometry.prescan_px, trap.y_px);
+                    let a = p[[y, x]] / r[[y, x]] - 1.0;
+                    let b = p[[y + 1, x]] / r[[y + 1, x]] - 1.0;
+                    let got = 0.5 * (a - b);
+                    let want = f64::from(sign) * f;
+                    // Single pixels: about 0.7 % shot noise per ratio.
+                    assert!(
+                        (got - want).abs() < 0.15 * f + 0.025,
+                        "ObsID {o} CCD{ccd}{q} {trap:?}: {got} vs {want}"
                     );
                     checked += 1;
                 }

@@ -13,6 +13,8 @@ pub(crate) const TESTS: &[&str] = &[
     "DARK01",
     "PTC02_800",
     "CHINJ01",
+    "CHINJ02",
+    "TP01",
     "TP02",
     "FOCUS00_800",
     "PERSIST01",
