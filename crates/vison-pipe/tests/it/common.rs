@@ -101,3 +101,22 @@ pub(crate) fn results(session: &Path, test: &str) -> TestResults {
 pub(crate) fn fig(r: &TestResults, ccd: &str, q: &str, key: &str) -> f64 {
     r.ccds[ccd][q][key].as_f64().unwrap_or(f64::NAN)
 }
+
+/// Names, sizes and modification times of every file under `dir` (to show it is not written).
+pub(crate) fn snapshot(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let m = e.metadata().unwrap();
+            if m.is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push((e.path(), m.len(), m.modified().unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}

@@ -9,6 +9,7 @@ fn clean_campaign_recovers_the_truth_without_flags() {
     let c = campaign(&["BIAS01", "BIAS02", "DARK01"], &[], 1);
     let out = c.dir.path().join("out");
     let cfg = config_from_truth(&c.truth, c.dir.path());
+    let before = snapshot(&c.root());
     let s = run(
         &c.root(),
         &["BIAS01", "BIAS02", "DARK01"],
@@ -16,6 +17,7 @@ fn clean_campaign_recovers_the_truth_without_flags() {
         cfg,
         "clean",
     );
+    assert_eq!(snapshot(&c.root()), before, "the input folder was written");
     assert_truth_recovered(&c, &s, &["BIAS01", "BIAS02"]);
     let idx = std::fs::read_to_string(s.join("index.html")).unwrap();
     for test in ["BIAS01", "BIAS02", "DARK01"] {
