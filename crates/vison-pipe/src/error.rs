@@ -30,7 +30,7 @@ pub enum Error {
         detail: String,
     },
     /// A test name the pipeline does not know.
-    #[error("unknown test `{0}` (known: BIAS01, BIAS02, DARK01)")]
+    #[error("unknown test `{0}` (`vison-pipe tests` lists the known tests)")]
     UnknownTest(String),
     /// No exposure log was found in the data folders.
     #[error("no EXP_LOG_*.txt in {0} (nor in its sub-folders)")]

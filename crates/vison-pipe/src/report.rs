@@ -132,6 +132,31 @@ fn inputs_section(env: &TaskEnv<'_>, state: &TaskState, results: &TestResults) -
                     .join(", "),
             );
     }
+    let l = &env.cfg.limits;
+    kv = kv.row(
+        "Limits",
+        format!(
+            "offset: expected +- {} ADU; gradients [{}, {}] ADU; RON [{}, {}] ADU; saturated fraction [{}, {}]",
+            l.offset_tolerance_adu,
+            l.gradient_adu[0],
+            l.gradient_adu[1],
+            l.ron_adu[0],
+            l.ron_adu[1],
+            l.saturation_frac[0],
+            l.saturation_frac[1]
+        ),
+    );
+    kv = kv.row(
+        "HK checks",
+        if env.cfg.hk.enabled {
+            format!(
+                "safe absolute limits and commanded values (performance), on the {} of the readings",
+                env.cfg.hk.check_on
+            )
+        } else {
+            "disabled".to_string()
+        },
+    );
     let p = &env.cfg.preprocessing;
     kv = kv.row(
         "Preprocessing",
