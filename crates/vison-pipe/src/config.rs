@@ -225,8 +225,9 @@ impl Default for BiasConfig {
 pub struct DarkConfig {
     /// Master-dark stacking of the product (default `median`, reference 4.3).
     pub stack: StackChoice,
-    /// A pixel is hot when it exceeds the running median of its column (9 rows) by more than
-    /// this, ADU (default 50, the reference's upper threshold).
+    /// A pixel is hot when, in the per-pixel minimum of the frames, it exceeds the running
+    /// median of its column (9 rows) by more than this, ADU (default 50, the reference's upper
+    /// threshold).
     pub hot_pixel_threshold_adu: f64,
     /// A column is hot when at least `hot_column_min_frac` of its image rows exceed the
     /// quadrant background by more than this, ADU (default 10).

@@ -18,7 +18,7 @@ use crate::config::DarkConfig;
 use crate::error::Result;
 use crate::flags::{Flag, Flags};
 use crate::measure::clipped_mean_std;
-use crate::prep::{PreparedRows, frame_offsets};
+use crate::prep::{PreparedRows, frame_offsets, min_stack};
 use crate::report::{Plot, figure};
 use crate::results::Analysis;
 use crate::task::{Task, TaskEnv, TaskState};
@@ -208,6 +208,10 @@ impl DarkTask {
             let mut dummy = [0.0f64; 4];
             let mut srcs = open_all(&mut dummy)?;
             let prod_stack = vison_ccd::stack::stack(&mut srcs, cfg.stack.method(), budget)?;
+            // Defects are searched on the per-pixel minimum: a hot pixel is hot in every frame,
+            // a cosmic ray (even one hitting the same pixel in half of the frames) is not.
+            let mut srcs = open_all(&mut dummy)?;
+            let mut low = min_stack(&mut srcs, budget)?;
             drop(srcs);
             let exptime_s = frames.iter().map(|f| f.exptime_s).sum::<f64>() / n as f64;
             let bias = master_bias(env, ccd).filter(|(b, _, _)| b.dim() == mean_stack.value.dim());
@@ -232,6 +236,7 @@ impl DarkTask {
             if let Some((b, boffs, _)) = &bias {
                 dark -= b;
                 dark_mean -= b;
+                low -= b;
                 for k in 0..4 {
                     drift[k] = offs_mean[k] - boffs[k];
                 }
@@ -241,6 +246,7 @@ impl DarkTask {
                         vison_ccd::qcan_view_mut(&g, dark.view_mut(), q).mapv_inplace(|x| x + d);
                         vison_ccd::qcan_view_mut(&g, dark_mean.view_mut(), q)
                             .mapv_inplace(|x| x + d);
+                        vison_ccd::qcan_view_mut(&g, low.view_mut(), q).mapv_inplace(|x| x + d);
                     }
                 }
             }
@@ -248,7 +254,7 @@ impl DarkTask {
             let mut quads = BTreeMap::new();
             let b = g.section_box_qcan(Section::Image);
             for (k, q) in Quadrant::ALL.into_iter().enumerate() {
-                let img = vison_ccd::cutout(vison_ccd::qcan_view(&g, dark.view(), q), &b);
+                let img = vison_ccd::cutout(vison_ccd::qcan_view(&g, low.view(), q), &b);
                 let (hot_pixels, hot_columns) = find_hot(img, b.col0, cfg);
                 {
                     let mut mq = vison_ccd::qcan_view_mut(&g, mask.view_mut(), q);

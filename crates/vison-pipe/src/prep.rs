@@ -103,6 +103,38 @@ impl RowSource for PreparedRows {
     }
 }
 
+/// Per-pixel minimum of prepared frames, read band by band (one band of one frame in memory
+/// at a time, at most `budget_bytes`). NaN where no frame has a finite value.
+pub fn min_stack(
+    sources: &mut [PreparedRows],
+    budget_bytes: usize,
+) -> Result<ndarray::Array2<f32>> {
+    let Some(first) = sources.first() else {
+        return Ok(ndarray::Array2::zeros((0, 0)));
+    };
+    let (rows, cols) = first.shape();
+    let band = (budget_bytes / (cols.max(1) * 4)).clamp(1, rows.max(1));
+    let mut out = ndarray::Array2::from_elem((rows, cols), f32::INFINITY);
+    let mut buf = vec![0.0f32; band * cols];
+    let mut row0 = 0;
+    while row0 < rows {
+        let nr = band.min(rows - row0);
+        for s in sources.iter_mut() {
+            let b = &mut buf[..nr * cols];
+            s.read_rows(row0, b)?;
+            let mut o = out.slice_mut(ndarray::s![row0..row0 + nr, ..]);
+            for (x, &v) in o.iter_mut().zip(b.iter()) {
+                if v < *x {
+                    *x = v;
+                }
+            }
+        }
+        row0 += nr;
+    }
+    out.mapv_inplace(|x| if x.is_finite() { x } else { f32::NAN });
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +163,20 @@ mod tests {
         }
         assert!(mem.data[[3, 4]].is_nan());
         assert!(mem.data.iter().filter(|x| x.is_finite()).all(|&x| x == 0.0));
+        // Minimum of two frames, the second brighter except one pixel: band-wise, small budget.
+        let mut g2 = f.clone();
+        g2.data.mapv_inplace(|x| x + 5.0);
+        g2.data[[10, 10]] = 1.0;
+        g2.data[[3, 4]] = 1234.0;
+        let p2 = d.path().join("g.fits");
+        vison_ccd::write_raw_frame(&p2, &g2).unwrap();
+        let mut srcs = vec![
+            PreparedRows::open(&p, g, [0.0; 4], true).unwrap(),
+            PreparedRows::open(&p2, g, [0.0; 4], true).unwrap(),
+        ];
+        let m = min_stack(&mut srcs, 3 * cols * 4).unwrap();
+        assert_eq!(m[[10, 10]], 1.0);
+        assert_eq!(m[[3, 4]], 1234.0); // the other frame is masked there
+        assert_eq!(m[[100, 200]], f.data[[100, 200]]);
     }
 }
