@@ -105,7 +105,7 @@ impl RowSource for PreparedRows {
 
 /// Per-pixel minimum of prepared frames, read band by band (one band of one frame in memory
 /// at a time, at most `budget_bytes`). NaN where no frame has a finite value.
-pub fn min_stack(
+pub(crate) fn min_stack(
     sources: &mut [PreparedRows],
     budget_bytes: usize,
 ) -> Result<ndarray::Array2<f32>> {
