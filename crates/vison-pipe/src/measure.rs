@@ -78,8 +78,10 @@ pub fn ron_two_way(v: ArrayView2<'_, f32>, clip_sigma: f64, quantisation: bool) 
     let integer = v.iter().all(|x| !x.is_finite() || x.fract() == 0.0);
     let mut w: Array2<f32> = v.to_owned();
     // Robust scale of the whole region, then mask far outliers from each row's median.
-    let all: Vec<f32> = w.iter().copied().collect();
-    let (_, s0, n0) = clipped_mean_std(&all, 4.0, 5);
+    let (_, s0, n0) = match w.as_slice() {
+        Some(all) => clipped_mean_std(all, 4.0, 5),
+        None => clipped_mean_std(&w.iter().copied().collect::<Vec<_>>(), 4.0, 5),
+    };
     if n0 < 4 || !s0.is_finite() {
         return f64::NAN;
     }
@@ -95,18 +97,30 @@ pub fn ron_two_way(v: ArrayView2<'_, f32>, clip_sigma: f64, quantisation: bool) 
             }
         });
     }
-    let mean_of = |lane: ndarray::ArrayView1<'_, f32>| {
-        let (s, n) = lane.iter().fold((0.0f64, 0usize), |(s, n), &x| {
+    // Row and column means of the finite pixels in one row-major pass.
+    let mut row_mean = vec![f64::NAN; nr];
+    let mut col_sum = vec![0.0f64; nc];
+    let mut col_n = vec![0usize; nc];
+    for (r, row) in w.axis_iter(Axis(0)).enumerate() {
+        let (mut s, mut n) = (0.0f64, 0usize);
+        for (c, &x) in row.iter().enumerate() {
             if x.is_finite() {
-                (s + f64::from(x), n + 1)
-            } else {
-                (s, n)
+                let x = f64::from(x);
+                s += x;
+                n += 1;
+                col_sum[c] += x;
+                col_n[c] += 1;
             }
-        });
-        if n == 0 { f64::NAN } else { s / n as f64 }
-    };
-    let row_mean: Vec<f64> = w.axis_iter(Axis(0)).map(mean_of).collect();
-    let col_mean: Vec<f64> = w.axis_iter(Axis(1)).map(mean_of).collect();
+        }
+        if n > 0 {
+            row_mean[r] = s / n as f64;
+        }
+    }
+    let col_mean: Vec<f64> = col_sum
+        .iter()
+        .zip(&col_n)
+        .map(|(s, &n)| if n == 0 { f64::NAN } else { s / n as f64 })
+        .collect();
     let finite_rows: Vec<f64> = row_mean.iter().copied().filter(|x| x.is_finite()).collect();
     if finite_rows.is_empty() {
         return f64::NAN;
