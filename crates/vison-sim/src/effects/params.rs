@@ -109,7 +109,7 @@ pub fn draw_quad_params<R: Rng + ?Sized>(layout: &QuadLayout, rng: &mut R) -> Qu
         offset_row_phase_rad: rng.random_range(0.0..std::f64::consts::TAU),
         offset_col_slope_adu_per_px: rng.random_range(-1.0..1.0)
             / (layout.image_cols_px + layout.overscan_px) as f64,
-        ron_adu: rng.random_range(1.0..1.5),
+        ron_adu: rng.random_range(1.0..1.4),
         gain_e_per_adu: gain,
         dark_e_per_px_per_s: rng.random_range(0.001..0.004),
         full_well_e,
