@@ -82,7 +82,10 @@ pub(crate) fn per_quadrant_vs_obsid(
 /// A compliance table as a report matrix (rows CCD1..3, columns E..H).
 pub(crate) fn compliance_block(name: &str, t: &ComplianceTable) -> ComplianceMatrix {
     let mut m = ComplianceMatrix::new(
-        format!("Compliance: {name} ({}, {})", t.description, t.unit),
+        format!(
+            "Compliance: {name} ({}, {}); per-exposure checks show the mean over the exposures and pass only if every exposure passes",
+            t.description, t.unit
+        ),
         "CCD",
         ["E", "F", "G", "H"],
     );
