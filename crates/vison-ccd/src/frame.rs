@@ -1,6 +1,6 @@
 //! One CCD frame in memory, with views of its quadrants in canonical orientation.
 
-use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
+use ndarray::{Array2, ArrayBase, ArrayView2, ArrayViewMut2, Ix2, RawData, s};
 
 use crate::geometry::{FrameGeometry, PixelBox, Quadrant, Section};
 use crate::header::Header;
@@ -48,12 +48,12 @@ impl Frame {
     }
 }
 
-/// Canonical view of quadrant `q` of any frame-shaped array.
-pub fn qcan_view<'a, T>(
+/// The quadrant box of `q`, flipped so that its readout node is at `[0, 0]`.
+fn qcan_of<S: RawData>(
     g: &FrameGeometry,
-    frame: ArrayView2<'a, T>,
+    frame: ArrayBase<S, Ix2>,
     q: Quadrant,
-) -> ArrayView2<'a, T> {
+) -> ArrayBase<S, Ix2> {
     let b = g.quad_box_ccd(q);
     let v = frame.slice_move(s![b.row0..b.row1, b.col0..b.col1]);
     match (q.is_top(), q.is_right()) {
@@ -64,20 +64,22 @@ pub fn qcan_view<'a, T>(
     }
 }
 
+/// Canonical view of quadrant `q` of any frame-shaped array.
+pub fn qcan_view<'a, T>(
+    g: &FrameGeometry,
+    frame: ArrayView2<'a, T>,
+    q: Quadrant,
+) -> ArrayView2<'a, T> {
+    qcan_of(g, frame, q)
+}
+
 /// Mutable canonical view of quadrant `q` of any frame-shaped array.
 pub fn qcan_view_mut<'a, T>(
     g: &FrameGeometry,
     frame: ArrayViewMut2<'a, T>,
     q: Quadrant,
 ) -> ArrayViewMut2<'a, T> {
-    let b = g.quad_box_ccd(q);
-    let v = frame.slice_move(s![b.row0..b.row1, b.col0..b.col1]);
-    match (q.is_top(), q.is_right()) {
-        (false, false) => v,
-        (false, true) => v.slice_move(s![.., ..;-1]),
-        (true, false) => v.slice_move(s![..;-1, ..]),
-        (true, true) => v.slice_move(s![..;-1, ..;-1]),
-    }
+    qcan_of(g, frame, q)
 }
 
 /// Sub-view of a canonical quadrant for a box.
