@@ -21,6 +21,7 @@ pub struct CovarianceConfig {
     pub max_lag_px: usize,
     /// Clip pixels of the difference image farther than this many robust sigma from its median
     /// (0 disables clipping).
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub clip_sigma: f64,
 }
 
@@ -39,10 +40,12 @@ pub struct CovarianceMap {
     /// Largest lag along each axis, pixels.
     pub max_lag_px: usize,
     /// Covariances per lag (row-major over (i, j)), image units squared.
+    #[serde(deserialize_with = "crate::nan::vec_f64")]
     pub cov_adu2: Vec<f64>,
     /// Number of pixel pairs entering each lag.
     pub n_pairs: Vec<u64>,
     /// Mean of the valid pixels (subtracted before the products), image units.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub mean_adu: f64,
     /// Number of valid pixels.
     pub n_valid_px: u64,
@@ -381,14 +384,19 @@ pub fn image_covariance(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PairCovariance {
     /// Mean signal of the pair, (mean1 + mean2) / 2, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub mean_adu: f64,
     /// Mean of the first frame (valid pixels), ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub mean1_adu: f64,
     /// Mean of the second frame (valid pixels), ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub mean2_adu: f64,
     /// Per-frame variance, var(D) / 2 with D = f1 - (mean1/mean2) f2, ADU^2.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub var_adu2: f64,
     /// Per-frame covariances cov(D)(i, j) / 2, row-major over (i, j) in 0..=max_lag_px, ADU^2.
+    #[serde(deserialize_with = "crate::nan::vec_f64")]
     pub cov_adu2: Vec<f64>,
     /// Pixel pairs per lag.
     pub n_pairs: Vec<u64>,

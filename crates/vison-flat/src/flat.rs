@@ -60,12 +60,16 @@ impl IlluminationModel {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DefectConfig {
     /// Pixels with a response below this are dark.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub dark_below: f64,
     /// Pixels with a response above this are bright.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub bright_above: f64,
     /// A column whose median response deviates from 1 by more than this is defective.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub column_deviation: f64,
     /// A column with more than this fraction of dark (bright) pixels is dark (bright).
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub column_defect_frac: f64,
 }
 
@@ -88,6 +92,7 @@ pub struct FlatConfig {
     /// PRNU tile side, pixels.
     pub tile_px: usize,
     /// Sigma clipping of the PRNU statistics (vison: 3).
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub clip_sigma: f64,
     /// Defect thresholds.
     pub defects: DefectConfig,
@@ -113,8 +118,10 @@ pub struct TilePrnu {
     /// The tile.
     pub tile: Tile,
     /// Clipped mean response.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub mean: f64,
     /// PRNU, per cent.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub prnu_pc: f64,
 }
 
@@ -122,6 +129,7 @@ pub struct TilePrnu {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PrnuResult {
     /// PRNU of the whole region: 100 x clipped std / clipped mean, per cent.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub prnu_pc: f64,
     /// Pixels kept by the clipping.
     pub n_px: u64,
@@ -172,6 +180,7 @@ pub struct MasterFlat {
     /// Frames combined.
     pub n_combined: usize,
     /// Median fluence of each input frame, ADU.
+    #[serde(deserialize_with = "crate::nan::vec_f64")]
     pub fluences_adu: Vec<f64>,
     /// PRNU of the master.
     pub prnu: PrnuResult,
@@ -469,14 +478,19 @@ pub fn defect_mask(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FluenceCheck {
     /// Median of the valid pixels, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub median_adu: f64,
     /// Clipped standard deviation, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub std_adu: f64,
     /// Lower limit, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub min_adu: f64,
     /// Upper limit, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub max_adu: f64,
     /// Fraction of valid pixels at or above the saturation level.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub saturated_frac: f64,
     /// Whether the median lies within the limits.
     pub within_limits: bool,

@@ -18,6 +18,7 @@ pub mod covariance;
 mod error;
 pub mod flat;
 mod lsq;
+mod nan;
 pub mod nonlin;
 pub mod ptc;
 mod stats;

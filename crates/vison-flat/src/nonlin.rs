@@ -40,12 +40,16 @@ pub struct NonlinFrame {
     /// Role of the frame.
     pub role: FrameRole,
     /// Exposure time, s.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub exptime_s: f64,
     /// Acquisition time since the start of the sequence, s.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub time_s: f64,
     /// Offset-subtracted signal, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub signal_adu: f64,
     /// 1-sigma error of the signal, ADU (0 = unknown: sqrt(signal) is used).
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub signal_err_adu: f64,
 }
 
@@ -87,13 +91,16 @@ pub struct NonlinConfig {
     /// Degree of the response polynomial and of the correction polynomial (vison: 4).
     pub degree: usize,
     /// Lowest signal used in the fit, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub fit_min_adu: f64,
     /// Highest signal used in the fit, ADU (vison: 65536 - 10000).
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub fit_max_adu: f64,
     /// Degree of the drift polynomial (vison: 2); lowered automatically for few stability
     /// frames; 0 with no stability frames means no drift correction.
     pub drift_degree: usize,
     /// POORFIT if the RMS fractional residual of the fit exceeds this.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub poor_rms_frac: f64,
 }
 
@@ -113,18 +120,25 @@ impl Default for NonlinConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct NonlinPoint {
     /// Exposure time, s.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub exptime_s: f64,
     /// Acquisition time, s.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub time_s: f64,
     /// Drift factor applied (1 = no drift).
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub drift_factor: f64,
     /// Background-subtracted signal, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub signal_adu: f64,
     /// Linear expectation `c0 + c1 x`, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub linear_adu: f64,
     /// Measured fractional non-linearity `(S - c0) / (c1 x) - 1`.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub nonlin_frac: f64,
     /// Fractional residual of the fit `(S - S_fit) / S`.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub residual_frac: f64,
     /// Whether the point entered the fit.
     pub used: bool,
@@ -134,10 +148,13 @@ pub struct NonlinPoint {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NonlinCorrection {
     /// Coefficients in ascending powers of the measured signal in ADU.
+    #[serde(deserialize_with = "crate::nan::vec_f64")]
     pub coefficients: Vec<f64>,
     /// Lowest measured signal the correction is valid for, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub valid_min_adu: f64,
     /// Highest measured signal the correction is valid for, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub valid_max_adu: f64,
 }
 
@@ -181,22 +198,30 @@ impl NonlinCorrection {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NonlinResult {
     /// Mean background subtracted, ADU (0 without background frames).
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub background_adu: f64,
     /// Drift polynomial coefficients (ascending powers of time in s) of the stability signal, ADU.
+    #[serde(deserialize_with = "crate::nan::vec_f64")]
     pub drift_coeffs_adu: Vec<f64>,
     /// Scatter of the stability signal, 100 x std / mean, per cent.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub stability_pc: f64,
     /// Response polynomial `S(x)` coefficients, ascending powers of `x` in s, ADU.
+    #[serde(deserialize_with = "crate::nan::vec_f64")]
     pub response_coeffs: Vec<f64>,
     /// Linear slope c1 (flux at low signal), ADU/s.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub linear_slope_adu_per_s: f64,
     /// Per fluence frame.
     pub points: Vec<NonlinPoint>,
     /// Largest |non-linearity| of the fitted curve within the fit range, per cent.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub max_abs_nonlin_pc: f64,
     /// Signal at that maximum, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub signal_at_max_nonlin_adu: f64,
     /// RMS fractional residual of the fitted points.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub rms_residual_frac: f64,
     /// Correction product.
     pub correction: NonlinCorrection,

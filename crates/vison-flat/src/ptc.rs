@@ -25,8 +25,10 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PtcPoint {
     /// Mean signal of the two frames, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub mean_adu: f64,
     /// Per-frame variance, var(difference) / 2, ADU^2.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub var_adu2: f64,
     /// Number of pixels behind the variance (0 if unknown).
     pub n_pixels: u64,
@@ -38,6 +40,7 @@ pub struct PairStatsConfig {
     /// Tile side, pixels (vison: 300).
     pub tile_px: usize,
     /// Clip difference pixels beyond this many robust sigma (0 disables).
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub clip_sigma: f64,
 }
 
@@ -58,8 +61,10 @@ pub struct TilePoint {
     /// Mean-variance point of the tile.
     pub point: PtcPoint,
     /// Mean of the first frame in the tile, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub mean1_adu: f64,
     /// Mean of the second frame in the tile, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub mean2_adu: f64,
 }
 
@@ -239,15 +244,19 @@ pub enum PtcWeighting {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PtcFitConfig {
     /// Points below this mean are ignored, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub min_mean_adu: f64,
     /// Points above this mean are ignored (hard cap; use a large value to let the turn-off
     /// detection decide), ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub max_mean_adu: f64,
     /// The first fit uses only points up to this mean, ADU (eotest: 4e4).
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub initial_max_mean_adu: f64,
     /// Residual normalisation and fit weights.
     pub weighting: PtcWeighting,
     /// Points whose normalised residual exceeds this are excluded (eotest: 5).
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub clip_sigma: f64,
     /// Scale the cut by the robust scatter of the normalised residuals of the retained points
     /// (1.4826 MAD, never below 1), so that data noisier than their nominal errors do not end
@@ -261,8 +270,10 @@ pub struct PtcFitConfig {
     /// Scale the parameter covariance by the reduced chi-square.
     pub scale_errors_by_chi2: bool,
     /// POORFIT if the relative gain error exceeds this (vison: 1e-3).
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub poor_gain_rel_err: f64,
     /// POORFIT if the reduced chi-square exceeds this.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub poor_chi2_red: f64,
 }
 
@@ -291,10 +302,13 @@ pub struct Turnoff {
     /// false if the data end before any turn-off (then the fields give the highest point used).
     pub found: bool,
     /// Mean of the highest retained point, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub mean_adu: f64,
     /// Its variance, ADU^2.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub var_adu2: f64,
     /// The turn-off mean in electrons (gain x ADU).
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub mean_e: f64,
 }
 
@@ -304,26 +318,37 @@ pub struct PtcFit {
     /// Model fitted.
     pub model: PtcModel,
     /// Gain, e-/ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub gain_e_per_adu: f64,
     /// 1-sigma gain error, e-/ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub gain_err_e_per_adu: f64,
     /// Read noise, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub ron_adu: f64,
     /// 1-sigma read-noise error, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub ron_err_adu: f64,
     /// Read noise, e-.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub ron_e: f64,
     /// 1-sigma read-noise error, e-.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub ron_err_e: f64,
     /// Brighter-fatter coefficient a00 (Astier sign convention), 1/e-.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub a00_per_e: f64,
     /// 1-sigma error of a00, 1/e-.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub a00_err_per_e: f64,
     /// Fitted parameters: quadratic `[a0_adu2, a1_adu, a2]`, exp-approx `[a00, g, n_e2]`.
+    #[serde(deserialize_with = "crate::nan::vec_f64")]
     pub params: Vec<f64>,
     /// Parameter covariance matrix (row-major), as used for the errors.
+    #[serde(deserialize_with = "crate::nan::vec_f64")]
     pub param_cov: Vec<f64>,
     /// Reduced chi-square of the final fit.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub chi2_red: f64,
     /// Points used in the final fit.
     pub n_points_used: usize,
@@ -754,10 +779,13 @@ pub struct CovModelFit {
     pub max_lag_px: usize,
     /// a_ij per lag (row-major over (i, j), lag i along axis 0, j along axis 1), 1/e-;
     /// element 0 is a00 from the exp-approx fit.
+    #[serde(deserialize_with = "crate::nan::vec_f64")]
     pub a_per_e: Vec<f64>,
     /// 1-sigma errors of a_ij, 1/e-.
+    #[serde(deserialize_with = "crate::nan::vec_f64")]
     pub a_err_per_e: Vec<f64>,
     /// Constant (noise) terms n_ij / g^2 per lag, ADU^2 (element 0: read-noise variance).
+    #[serde(deserialize_with = "crate::nan::vec_f64")]
     pub noise_adu2: Vec<f64>,
     /// The lag-0 fit (gain, read noise, a00, turn-off, verdict).
     pub lag0: PtcFit,
@@ -765,6 +793,7 @@ pub struct CovModelFit {
     pub n_pairs_used: usize,
     /// Sum of all a_ij over the full plane (by symmetry, 4x the off-axis terms), 1/e-; should be
     /// close to 0 for pure boundary shifts.
+    #[serde(deserialize_with = "crate::nan::f64")]
     pub a_sum_per_e: f64,
 }
 
