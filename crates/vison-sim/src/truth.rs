@@ -175,6 +175,9 @@ pub struct QuadTruth {
     pub injection: InjectionTruth,
     /// Persistence.
     pub persistence: PersistenceTruth,
+    /// Brighter-fatter model (enabled in campaigns that include BF01).
+    #[serde(default)]
+    pub brighter_fatter: crate::effects::BrighterFatterTruth,
 }
 
 /// Smooth lamp pattern of the flat-field source over a CCD:

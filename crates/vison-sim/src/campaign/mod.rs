@@ -188,10 +188,15 @@ pub fn plan_campaign(cfg: &CampaignConfig) -> Result<CampaignPlan, Error> {
     }
     let geometry = cfg.size.geometry();
     let exposures = plan::plan_exposures(cfg, &geometry)?;
-    let models: Vec<CcdModel> = CCDS
+    let mut models: Vec<CcdModel> = CCDS
         .par_iter()
         .map(|&c| CcdModel::draw(cfg.seed, c, &geometry, &cfg.ogse))
         .collect();
+    if cfg.tests.iter().any(|t| t.starts_with("BF01")) {
+        for qm in models.iter_mut().flat_map(|m| m.quads.iter_mut()) {
+            qm.truth.brighter_fatter = crate::effects::BrighterFatterTruth::standard();
+        }
+    }
     let events: Vec<SatEvent> = exposures
         .par_iter()
         .flat_map_iter(|exp| {

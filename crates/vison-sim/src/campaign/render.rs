@@ -187,7 +187,11 @@ pub(crate) fn render_frame(job: &FrameJob<'_>) -> (Frame, BTreeMap<String, Frame
             });
         }
         t.dark_e = add_dark(&mut charge, &layout, p, ph.dark_t_s);
-        add_shot_noise(&mut charge, &mut rng);
+        if ph.point.is_none() && ph.flat_level_e > 0.0 && p.brighter_fatter.enabled {
+            crate::effects::collect_with_brighter_fatter(&mut charge, &p.brighter_fatter, &mut rng);
+        } else {
+            add_shot_noise(&mut charge, &mut rng);
+        }
         let n_px = layout.image_rows_px * layout.image_cols_px;
         t.cosmic_rays = add_cosmic_rays(
             &mut charge,

@@ -7,6 +7,7 @@
 //! Every function returns the values it injected so that the caller can record them in the
 //! truth file.
 
+mod bf;
 mod cosmics;
 mod dark;
 mod illumination;
@@ -20,6 +21,10 @@ mod saturation;
 mod spots;
 mod traps;
 
+pub use bf::{
+    BF_LAGS, BF_P0, BF_P1, BF_SLICES, BrighterFatterTruth, apply_brighter_fatter,
+    collect_with_brighter_fatter,
+};
 pub use cosmics::{CosmicRay, add_cosmic_rays, cosmic_ray_count_mean};
 pub use dark::add_dark;
 pub use illumination::{add_flat, flat_response, lamp_value};

@@ -138,6 +138,7 @@ pub fn draw_quad_params<R: Rng + ?Sized>(layout: &QuadLayout, rng: &mut R) -> Qu
             release_e_per_s: rng.random_range(0.05..0.3),
             tau_s: rng.random_range(200.0..600.0),
         },
+        brighter_fatter: super::bf::BrighterFatterTruth::default(),
     }
 }
 
