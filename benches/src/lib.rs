@@ -27,8 +27,13 @@ pub fn write_bias_frame(dir: &Path, index: u64) -> PathBuf {
         }
     }
     f.extname = "ROE1_CCD1".into();
-    f.header.set("OBSID", 1000 + index as i64).set("EXPTIME", 0.0);
-    let p = dir.join(format!("EUC_{}_251126D_120000T_ROE1_CCD1.fits", 1000 + index));
+    f.header
+        .set("OBSID", 1000 + index as i64)
+        .set("EXPTIME", 0.0);
+    let p = dir.join(format!(
+        "EUC_{}_251126D_120000T_ROE1_CCD1.fits",
+        1000 + index
+    ));
     if let Err(e) = write_raw_frame(&p, &f) {
         panic!("cannot write bench frame {}: {e}", p.display());
     }
