@@ -14,6 +14,7 @@
 //! See `docs/pipeline.md` for the output formats and `docs/session-example.toml`.
 
 mod atomic;
+pub mod bf;
 pub mod bias;
 mod checks;
 mod config;
@@ -21,12 +22,17 @@ pub mod dark;
 mod data;
 mod error;
 mod flags;
+pub mod flatfield;
+pub mod flatflux;
+mod flatio;
 mod hkcheck;
 mod limits;
 pub mod measure;
 mod nan;
+pub mod nl;
 mod prep;
 mod progress;
+pub mod ptc;
 mod report;
 mod results;
 mod session;

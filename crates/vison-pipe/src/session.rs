@@ -17,7 +17,7 @@ use crate::progress::{Progress, ProgressEvent};
 use crate::task::{Task, TaskEnv, TaskLog, TaskOutcome, create_test_dirs, run_task};
 
 /// Tests this pipeline knows, with a one-line description.
-pub const KNOWN_TESTS: [(&str, &str); 3] = [
+pub const KNOWN_TESTS: [(&str, &str); 11] = [
     (
         "BIAS01",
         "bias frames, forward basic readout: offsets, RON, master bias, profiles",
@@ -30,6 +30,38 @@ pub const KNOWN_TESTS: [(&str, &str); 3] = [
         "DARK01",
         "dark frames (565 s): master dark, dark current, hot pixels and columns",
     ),
+    (
+        "FLAT01",
+        "flat fields at 800 nm: master flats, PRNU per quadrant and tile, defects",
+    ),
+    (
+        "FLAT02",
+        "flat fields per wavelength: master flats, PRNU, defects",
+    ),
+    (
+        "PTC01",
+        "flat pairs at 800 nm: photon transfer curve, gain, read noise, full well",
+    ),
+    (
+        "PTC02",
+        "flat pairs per wavelength/temperature/RD: photon transfer curve, gain",
+    ),
+    (
+        "NL01",
+        "exposure-time series with stability frames: non-linearity and correction",
+    ),
+    (
+        "NL02",
+        "non-linearity at other settings: non-linearity and correction",
+    ),
+    (
+        "FLATFLUX00",
+        "flats at several exposure times: flux of the flat source per quadrant",
+    ),
+    (
+        "BF01",
+        "flat pairs: covariances, a-matrix, G15 brighter-fatter model and kernel",
+    ),
 ];
 
 /// The task of a test name.
@@ -37,6 +69,17 @@ pub fn make_task(name: &str) -> Result<Box<dyn Task>> {
     match name {
         "BIAS01" | "BIAS02" => Ok(Box::new(crate::bias::BiasTask::new(name))),
         "DARK01" => Ok(Box::new(crate::dark::DarkTask)),
+        n if n.starts_with("FLAT01") || n.starts_with("FLAT02") => {
+            Ok(Box::new(crate::flatfield::FlatTask::new(n)))
+        }
+        n if n.starts_with("PTC01") || n.starts_with("PTC02") => {
+            Ok(Box::new(crate::ptc::PtcTask::new(n, 3)))
+        }
+        n if n.starts_with("NL01") || n.starts_with("NL02") => {
+            Ok(Box::new(crate::nl::NlTask::new(n)))
+        }
+        n if n.starts_with("FLATFLUX00") => Ok(Box::new(crate::flatflux::FlatFluxTask::new(n))),
+        n if n.starts_with("BF01") => Ok(Box::new(crate::bf::BfTask::new(n))),
         other => Err(Error::UnknownTest(other.to_string())),
     }
 }

@@ -2,5 +2,6 @@
 
 mod common;
 mod faults;
+mod flatfam;
 mod truth;
 mod watch;

@@ -1,0 +1,100 @@
+//! Shared input handling of the flat-field family (FLAT, PTC, NL, BF, FLATFLUX): frames of a
+//! test grouped by script column, read and prepared (offsets subtracted, 0/65535 set to NaN).
+
+use std::path::PathBuf;
+
+use vison_ccd::{Frame, Quadrant, Section, read_frame};
+
+use crate::checks::FrameCheck;
+use crate::config::PrepConfig;
+use crate::error::Result;
+use crate::prep::{frame_offsets, prepare_frame};
+use crate::task::{IngestState, TaskState};
+
+/// One usable exposure of a CCD.
+#[derive(Debug, Clone)]
+pub(crate) struct FlatExposure {
+    pub(crate) obsid: i64,
+    pub(crate) exptime_s: f64,
+    /// Seconds since the first exposure of the test (from the EXP_LOG date).
+    pub(crate) time_s: f64,
+    pub(crate) label: String,
+    pub(crate) path: PathBuf,
+    pub(crate) check: FrameCheck,
+}
+
+fn parse_date(s: &str) -> Option<chrono::NaiveDateTime> {
+    chrono::NaiveDateTime::parse_from_str(s, "%d%m%yD%H%M%ST").ok()
+}
+
+/// Usable exposures of CCD `ccd`, in ObsID order.
+pub(crate) fn exposures(st: &TaskState, ccd: u8) -> Result<Vec<FlatExposure>> {
+    let ingest: &IngestState = st.ingest()?;
+    let chk = st.check()?;
+    let t0 = ingest
+        .exposures
+        .iter()
+        .filter_map(|e| parse_date(&e.date))
+        .min();
+    let mut out: Vec<FlatExposure> = chk
+        .usable(ccd)
+        .filter_map(|fc| {
+            let e = ingest.exposures.iter().find(|e| e.obsid == fc.obsid)?;
+            let f = e.frames.iter().find(|f| f.ccd == ccd)?;
+            let time_s = match (t0, parse_date(&e.date)) {
+                (Some(a), Some(b)) => (b - a).num_milliseconds() as f64 / 1e3,
+                _ => 0.0,
+            };
+            Some(FlatExposure {
+                obsid: fc.obsid,
+                exptime_s: e.exptime_s,
+                time_s,
+                label: e.label.clone(),
+                path: f.path.clone(),
+                check: fc.clone(),
+            })
+        })
+        .collect();
+    out.sort_by_key(|e| e.obsid);
+    Ok(out)
+}
+
+/// Consecutive pairs of exposures within each script column (flat pairs).
+pub(crate) fn pairs(exps: &[FlatExposure]) -> Vec<(FlatExposure, FlatExposure)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 1 < exps.len() {
+        if exps[i].label == exps[i + 1].label {
+            out.push((exps[i].clone(), exps[i + 1].clone()));
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Reads a frame and prepares it: offsets of its check subtracted, lost/saturated pixels NaN.
+pub(crate) fn prepared(e: &FlatExposure, prep: &PrepConfig) -> Result<Frame> {
+    let mut f = read_frame(&e.path)?;
+    prepare_frame(&mut f, frame_offsets(&e.check, prep), true);
+    Ok(f)
+}
+
+/// Image area of a quadrant (canonical orientation) limited to the rows read out.
+pub(crate) fn image_area(f: &Frame, q: Quadrant, rows: (usize, usize)) -> ndarray::Array2<f32> {
+    let v = f.section(q, Section::Image);
+    let r1 = rows.1.min(v.nrows());
+    let r0 = rows.0.min(r1);
+    v.slice(ndarray::s![r0..r1, ..]).to_owned()
+}
+
+/// Mean of the finite values of a vector (NaN if none).
+pub(crate) fn finite_mean(v: &[f64]) -> f64 {
+    let f: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if f.is_empty() {
+        f64::NAN
+    } else {
+        f.iter().sum::<f64>() / f.len() as f64
+    }
+}

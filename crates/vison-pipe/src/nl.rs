@@ -1,0 +1,292 @@
+//! NL01 / NL02 (reference 4.10, 6.5): non-linearity from the exposure-time series with
+//! stability-monitoring frames. Per frame and quadrant the image-area signal (clipped mean,
+//! offset subtracted); per quadrant `vison_flat::nonlin` corrects the lamp drift from the
+//! stability frames, fits the response polynomial and derives the correction product
+//! (coefficients + valid range, written to `products/`).
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use vison_ccd::Quadrant;
+use vison_ccd::stats::clipped_stats;
+use vison_flat::FitQuality;
+use vison_flat::nonlin::{
+    NonlinConfig, NonlinFrame, NonlinResult, classify_frames, fit_nonlinearity,
+};
+
+use crate::bias::step_err;
+use crate::error::Result;
+use crate::flags::{Flag, Flags};
+use crate::flatio::{exposures, image_area, prepared};
+use crate::report::{Plot, figure};
+use crate::results::Analysis;
+use crate::task::{Task, TaskEnv, TaskState};
+
+/// Signal of one frame and quadrant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NlSignal {
+    /// ObsID.
+    pub obsid: i64,
+    /// CCD.
+    pub ccd: u8,
+    /// Quadrant.
+    pub quadrant: String,
+    /// Exposure time, s.
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub exptime_s: f64,
+    /// Seconds since the first exposure.
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub time_s: f64,
+    /// Clipped mean of the image area, offset subtracted, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub signal_adu: f64,
+    /// Its standard error, ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub signal_err_adu: f64,
+}
+
+/// State of the `signals` step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NlSignals {
+    /// Every frame and quadrant.
+    pub signals: Vec<NlSignal>,
+}
+
+/// State of the `fit` step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NlFits {
+    /// Per CCD and quadrant.
+    pub ccds: BTreeMap<String, BTreeMap<String, NonlinResult>>,
+    /// Product path (JSON with the correction polynomials), relative to the test folder.
+    pub product: String,
+}
+
+/// Non-linearity frames of one quadrant from its signals (pure): roles from the exposure
+/// times (0 s background, the most repeated time = stability, others fluence).
+pub fn nl_frames(signals: &[&NlSignal]) -> Vec<NonlinFrame> {
+    let roles = classify_frames(&signals.iter().map(|s| s.exptime_s).collect::<Vec<_>>());
+    signals
+        .iter()
+        .zip(roles)
+        .map(|(s, role)| NonlinFrame {
+            role,
+            exptime_s: s.exptime_s,
+            time_s: s.time_s,
+            signal_adu: s.signal_adu,
+            signal_err_adu: s.signal_err_adu,
+        })
+        .collect()
+}
+
+/// Image-area signal of every usable frame and quadrant of a test.
+pub(crate) fn measure_signals(env: &TaskEnv<'_>, st: &TaskState) -> Result<Vec<NlSignal>> {
+    let prep = &env.cfg.preprocessing;
+    let mut jobs = Vec::new();
+    for ccd in 1..=3u8 {
+        jobs.extend(exposures(st, ccd)?.into_iter().map(|e| (ccd, e)));
+    }
+    let out: Vec<Result<Vec<NlSignal>>> = jobs
+        .par_iter()
+        .map(|(ccd, e)| {
+            let f = prepared(e, prep)?;
+            Ok(Quadrant::ALL
+                .into_iter()
+                .map(|q| {
+                    let img = image_area(&f, q, e.check.rows);
+                    let s = clipped_stats(img.view(), None, 4.0, 5);
+                    NlSignal {
+                        obsid: e.obsid,
+                        ccd: *ccd,
+                        quadrant: q.name().to_string(),
+                        exptime_s: e.exptime_s,
+                        time_s: e.time_s,
+                        signal_adu: s.mean,
+                        signal_err_adu: s.std / (s.n.max(1) as f64).sqrt(),
+                    }
+                })
+                .collect())
+        })
+        .collect();
+    let mut signals = Vec::new();
+    for r in out {
+        signals.extend(r?);
+    }
+    Ok(signals)
+}
+
+/// NL01 / NL02.
+#[derive(Debug, Clone)]
+pub struct NlTask {
+    name: String,
+}
+
+impl NlTask {
+    /// An NL task named `name`.
+    pub fn new(name: &str) -> Self {
+        NlTask {
+            name: name.to_string(),
+        }
+    }
+
+    fn signals_step(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
+        let signals = measure_signals(env, st)?;
+        let v = serde_json::to_value(NlSignals { signals })
+            .map_err(|e| step_err(&self.name, "signals", e))?;
+        Ok((v, Flags::new()))
+    }
+
+    fn fit_step(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
+        let sig: NlSignals = st
+            .step("signals")
+            .ok_or_else(|| step_err(&self.name, "fit", "signals step missing"))?;
+        let cfg = NonlinConfig::default();
+        let mut flags = Flags::new();
+        let mut ccds: BTreeMap<String, BTreeMap<String, NonlinResult>> = BTreeMap::new();
+        for ccd in 1..=3u8 {
+            for q in Quadrant::ALL {
+                let sel: Vec<&NlSignal> = sig
+                    .signals
+                    .iter()
+                    .filter(|s| s.ccd == ccd && s.quadrant == q.name())
+                    .collect();
+                if sel.is_empty() {
+                    continue;
+                }
+                match fit_nonlinearity(&nl_frames(&sel), &cfg) {
+                    Ok(r) => {
+                        if r.quality != FitQuality::Ok {
+                            flags.raise(
+                                Flag::POORQUALDATA,
+                                format!(
+                                    "CCD{ccd} {}: non-linearity fit {:?}: {}",
+                                    q.name(),
+                                    r.quality,
+                                    r.notes.join("; ")
+                                ),
+                            );
+                        }
+                        ccds.entry(format!("CCD{ccd}"))
+                            .or_default()
+                            .insert(q.name().to_string(), r);
+                    }
+                    Err(e) => flags.raise(
+                        Flag::BADDATAPROD,
+                        format!("CCD{ccd} {}: non-linearity not fitted: {e}", q.name()),
+                    ),
+                }
+            }
+        }
+        let product = format!("products/EUC_NLCORR_{}.json", self.name);
+        let corr: BTreeMap<String, BTreeMap<String, &vison_flat::nonlin::NonlinCorrection>> = ccds
+            .iter()
+            .map(|(c, qs)| {
+                (
+                    c.clone(),
+                    qs.iter().map(|(q, r)| (q.clone(), &r.correction)).collect(),
+                )
+            })
+            .collect();
+        crate::atomic::write_json_atomic(&env.test_dir.join(&product), &corr)?;
+        let v = serde_json::to_value(NlFits { ccds, product })
+            .map_err(|e| step_err(&self.name, "fit", e))?;
+        Ok((v, flags))
+    }
+}
+
+impl Task for NlTask {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn analysis_steps(&self) -> &'static [&'static str] {
+        &["signals", "fit"]
+    }
+
+    fn run_step(&self, step: &str, env: &TaskEnv<'_>, state: &TaskState) -> Result<(Value, Flags)> {
+        match step {
+            "signals" => self.signals_step(env, state),
+            "fit" => self.fit_step(env, state),
+            other => Err(step_err(&self.name, other, "unknown step")),
+        }
+    }
+
+    fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Analysis {
+        let mut a = Analysis::default();
+        if let Some(f) = state.step::<NlFits>("fit") {
+            a.products.push((
+                f.product.clone(),
+                "non-linearity correction polynomials per CCD and quadrant (JSON)".into(),
+            ));
+            for (ccd, qs) in &f.ccds {
+                for (q, r) in qs {
+                    let m = a
+                        .ccds
+                        .entry(ccd.clone())
+                        .or_default()
+                        .entry(q.clone())
+                        .or_default();
+                    m.insert("nl_max_abs_pc".into(), r.max_abs_nonlin_pc);
+                    m.insert("nl_signal_at_max_adu".into(), r.signal_at_max_nonlin_adu);
+                    m.insert("nl_rms_residual_frac".into(), r.rms_residual_frac);
+                    m.insert("nl_stability_pc".into(), r.stability_pc);
+                    for s in [10_000.0, 30_000.0, 50_000.0] {
+                        m.insert(
+                            format!("nl_frac_at_{}_adu", s as u64),
+                            r.correction.nonlin_frac(s),
+                        );
+                    }
+                }
+            }
+        }
+        a
+    }
+
+    fn report_sections(
+        &self,
+        env: &TaskEnv<'_>,
+        state: &TaskState,
+        _a: &Analysis,
+    ) -> Result<Vec<vison_report::Section>> {
+        use vison_report::{Block, PlotGrid, Section as RSection, Series, SeriesStyle, XyPlot};
+        let mut s = RSection::new("Non-linearity");
+        match state.step::<NlFits>("fit") {
+            Some(f) => {
+                let mut grid = PlotGrid::new(format!("{}: non-linearity", self.name), 3);
+                for ccd in 1..=3u8 {
+                    let mut p =
+                        XyPlot::new(format!("CCD{ccd}"), "signal [ADU]", "non-linearity [%]");
+                    if let Some(qs) = f.ccds.get(&format!("CCD{ccd}")) {
+                        for (q, r) in qs {
+                            let (x, y): (Vec<f64>, Vec<f64>) = r
+                                .points
+                                .iter()
+                                .filter(|p| p.used)
+                                .map(|p| (p.signal_adu, 100.0 * p.nonlin_frac))
+                                .unzip();
+                            p = p.with_series(Series::new(
+                                q.clone(),
+                                x,
+                                y,
+                                SeriesStyle::LinePoints,
+                            ));
+                        }
+                    }
+                    grid = grid.with_panel(p);
+                }
+                s.push(figure(
+                    env,
+                    "nonlinearity",
+                    "Fractional non-linearity (S - c0) / (c1 x) - 1 of the drift-corrected \
+                     fluence frames against signal, per CCD (panels) and quadrant (series).",
+                    Plot::Grid(grid),
+                    1500,
+                    450,
+                ));
+            }
+            None => s.push(Block::Paragraph("The non-linearity was not fitted.".into())),
+        }
+        Ok(vec![s])
+    }
+}

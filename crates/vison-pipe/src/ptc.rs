@@ -1,0 +1,531 @@
+//! PTC01 / PTC02 (reference 4.11, 6.4): photon transfer curves from flat pairs. Per pair and
+//! quadrant the difference image gives the mean, variance and pixel covariances
+//! (`vison_flat::covariance`); per quadrant the gain and read noise come from vison's quadratic
+//! fit, the Astier et al. (2019) exponential approximation and the full covariance model, with
+//! correctly propagated errors, the turn-off (full well) and POORFIT/BADFIT verdicts. BF01
+//! ([`crate::bf`]) reuses these steps with more lags.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use vison_ccd::Quadrant;
+use vison_flat::FitQuality;
+use vison_flat::covariance::{CovarianceConfig, PairCovariance, pair_covariance};
+use vison_flat::ptc::{
+    CovModelConfig, CovModelFit, PtcFit, PtcFitConfig, PtcModel, PtcPoint, fit_covariance_model,
+    fit_ptc,
+};
+
+use crate::bias::step_err;
+use crate::error::Result;
+use crate::flags::{Flag, Flags};
+use crate::flatio::{exposures, image_area, pairs, prepared};
+use crate::report::{Plot, figure};
+use crate::results::Analysis;
+use crate::task::{Task, TaskEnv, TaskState};
+
+/// One flat pair of one quadrant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PtcPair {
+    /// ObsIDs of the two frames.
+    pub obsids: [i64; 2],
+    /// CCD.
+    pub ccd: u8,
+    /// Quadrant.
+    pub quadrant: String,
+    /// Exposure time, s.
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub exptime_s: f64,
+    /// Mean, variance and covariances of the pair.
+    pub cov: PairCovariance,
+}
+
+/// State of the `pairs` step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PtcPairs {
+    /// Largest covariance lag, px.
+    pub max_lag_px: usize,
+    /// Every pair and quadrant.
+    pub pairs: Vec<PtcPair>,
+}
+
+/// Fits of one quadrant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuadPtc {
+    /// vison's quadratic fit.
+    pub quadratic: Option<PtcFit>,
+    /// Astier et al. exponential approximation.
+    pub exp_approx: Option<PtcFit>,
+    /// Full covariance model (a_ij per lag).
+    pub cov_model: Option<CovModelFit>,
+    /// Gain of the cubic fit (non-linearity absorbed), e-/ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub gain_cubic_e_per_adu: f64,
+    /// Its 1-sigma error, e-/ADU.
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub gain_cubic_err_e_per_adu: f64,
+    /// Why a fit is missing.
+    pub notes: Vec<String>,
+}
+
+/// State of the `fit` step: per CCD (`CCD1`..) and quadrant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PtcFits {
+    /// Fits.
+    pub ccds: BTreeMap<String, BTreeMap<String, QuadPtc>>,
+}
+
+/// Mean-variance points of pairs (pure).
+pub fn ptc_points(pairs: &[&PtcPair]) -> Vec<PtcPoint> {
+    pairs
+        .iter()
+        .map(|p| PtcPoint {
+            mean_adu: p.cov.mean_adu,
+            var_adu2: p.cov.var_adu2,
+            n_pixels: p.cov.n_valid_px,
+        })
+        .collect()
+}
+
+/// The covariance model (a_ij) is fitted on pairs up to this mean: above it the output
+/// non-linearity bends the curve as much as the brighter-fatter effect does.
+pub const COV_FIT_MAX_MEAN_ADU: f64 = 45_000.0;
+
+/// Gain from a weighted cubic fit `V = b0 + b1 mu + b2 mu^2 + b3 mu^3` (pure): the cubic term
+/// absorbs the output non-linearity (a quadratic response error makes the variance cubic),
+/// which biases vison's quadratic gain by up to ~2 % for a 1 % non-linearity at full scale.
+/// Returns `(gain_e_per_adu, gain_err_e_per_adu)`; NaN with fewer than 6 points.
+pub fn cubic_gain(points: &[PtcPoint]) -> (f64, f64) {
+    let pts: Vec<&PtcPoint> = points
+        .iter()
+        .filter(|p| p.mean_adu > 0.0 && p.var_adu2 > 0.0 && p.mean_adu.is_finite())
+        .collect();
+    if pts.len() < 6 {
+        return (f64::NAN, f64::NAN);
+    }
+    let scale = pts.iter().map(|p| p.mean_adu).fold(0.0, f64::max);
+    let mut ata = [[0.0f64; 4]; 4];
+    let mut atb = [0.0f64; 4];
+    for p in &pts {
+        let x = p.mean_adu / scale;
+        let sigma = p.var_adu2 * (2.0 / (p.n_pixels.max(1) as f64)).sqrt();
+        let w = 1.0 / (sigma * sigma);
+        let row = [1.0, x, x * x, x * x * x];
+        for i in 0..4 {
+            atb[i] += w * row[i] * p.var_adu2;
+            for j in 0..4 {
+                ata[i][j] += w * row[i] * row[j];
+            }
+        }
+    }
+    let Some(inv) = invert4(ata) else {
+        return (f64::NAN, f64::NAN);
+    };
+    let b1 = (0..4).map(|j| inv[1][j] * atb[j]).sum::<f64>() / scale;
+    let chi2: f64 = pts
+        .iter()
+        .map(|p| {
+            let x = p.mean_adu / scale;
+            let coef: Vec<f64> = (0..4)
+                .map(|i| (0..4).map(|j| inv[i][j] * atb[j]).sum())
+                .collect();
+            let m = coef[0] + coef[1] * x + coef[2] * x * x + coef[3] * x * x * x;
+            let sigma = p.var_adu2 * (2.0 / (p.n_pixels.max(1) as f64)).sqrt();
+            ((p.var_adu2 - m) / sigma).powi(2)
+        })
+        .sum();
+    let chi2_red = (chi2 / (pts.len() - 4) as f64).max(1.0);
+    let b1_err = (inv[1][1] * chi2_red).sqrt() / scale;
+    (1.0 / b1, b1_err / (b1 * b1))
+}
+
+/// Inverse of a symmetric 4 x 4 matrix by Gauss-Jordan elimination with partial pivoting.
+fn invert4(m: [[f64; 4]; 4]) -> Option<[[f64; 4]; 4]> {
+    let mut a = m;
+    let mut inv = [[0.0f64; 4]; 4];
+    for (i, row) in inv.iter_mut().enumerate() {
+        row[i] = 1.0;
+    }
+    for c in 0..4 {
+        let p = (c..4).max_by(|&x, &y| a[x][c].abs().total_cmp(&a[y][c].abs()))?;
+        if a[p][c].abs() < 1e-300 {
+            return None;
+        }
+        a.swap(c, p);
+        inv.swap(c, p);
+        let d = a[c][c];
+        for j in 0..4 {
+            a[c][j] /= d;
+            inv[c][j] /= d;
+        }
+        for r in 0..4 {
+            if r != c {
+                let f = a[r][c];
+                for j in 0..4 {
+                    a[r][j] -= f * a[c][j];
+                    inv[r][j] -= f * inv[c][j];
+                }
+            }
+        }
+    }
+    Some(inv)
+}
+
+/// Pairs free of masked (saturated or lost) pixels: their valid + clipped pixel count is the
+/// largest of the quadrant's pairs (pure).
+pub fn unsaturated<'a>(pairs: &[&'a PtcPair]) -> Vec<&'a PtcPair> {
+    let full = pairs
+        .iter()
+        .map(|p| p.cov.n_valid_px + p.cov.n_clipped_px)
+        .max()
+        .unwrap_or(0);
+    pairs
+        .iter()
+        .copied()
+        .filter(|p| p.cov.n_valid_px + p.cov.n_clipped_px >= full)
+        .collect()
+}
+
+/// Fits one quadrant's pairs with the three models (pure). Gain, read noise and a_ij come
+/// from the pairs without saturated pixels (partial saturation of a non-uniformly lit
+/// quadrant bends the curve before the turn-off); the turn-off (full well) from all pairs.
+pub fn fit_quadrant(pairs: &[&PtcPair], max_lag_px: usize, cfg: &PtcFitConfig) -> QuadPtc {
+    let clean = unsaturated(pairs);
+    let points = ptc_points(&clean);
+    let cubic = cubic_gain(&points);
+    let mut notes = Vec::new();
+    let mut fit = |m: PtcModel, pts: &[PtcPoint]| match fit_ptc(pts, m, cfg) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            notes.push(format!("{m:?} fit failed: {e}"));
+            None
+        }
+    };
+    let quadratic = fit(PtcModel::Quadratic, &points);
+    let mut exp_approx = fit(PtcModel::ExpApprox, &points);
+    if let (Some(e), Some(all)) = (
+        exp_approx.as_mut(),
+        fit(PtcModel::ExpApprox, &ptc_points(pairs)),
+    ) {
+        e.turnoff = all.turnoff;
+        e.turnoff.mean_e = all.turnoff.mean_adu * e.gain_e_per_adu;
+    }
+    let covs: Vec<PairCovariance> = clean
+        .iter()
+        .filter(|p| p.cov.mean_adu <= COV_FIT_MAX_MEAN_ADU)
+        .map(|p| p.cov.clone())
+        .collect();
+    let cov_model = match fit_covariance_model(
+        &covs,
+        &CovModelConfig {
+            max_lag_px,
+            ptc: cfg.clone(),
+        },
+    ) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            notes.push(format!("covariance model fit failed: {e}"));
+            None
+        }
+    };
+    QuadPtc {
+        quadratic,
+        exp_approx,
+        cov_model,
+        gain_cubic_e_per_adu: cubic.0,
+        gain_cubic_err_e_per_adu: cubic.1,
+        notes,
+    }
+}
+
+/// PTC01, PTC02 (any suffix) and, with `bf`, BF01.
+#[derive(Debug, Clone)]
+pub struct PtcTask {
+    name: String,
+    max_lag_px: usize,
+}
+
+impl PtcTask {
+    /// A PTC task; covariances up to `max_lag_px`.
+    pub fn new(name: &str, max_lag_px: usize) -> Self {
+        PtcTask {
+            name: name.to_string(),
+            max_lag_px,
+        }
+    }
+
+    /// The PTC fit settings of the pipeline: the turn-off search decides the upper end.
+    pub fn fit_config() -> PtcFitConfig {
+        PtcFitConfig {
+            min_mean_adu: 100.0,
+            ..PtcFitConfig::default()
+        }
+    }
+
+    fn pairs_step(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
+        let prep = &env.cfg.preprocessing;
+        let cfg = CovarianceConfig {
+            max_lag_px: self.max_lag_px,
+            clip_sigma: 4.0,
+        };
+        let mut jobs = Vec::new();
+        for ccd in 1..=3u8 {
+            for p in pairs(&exposures(st, ccd)?) {
+                jobs.push((ccd, p));
+            }
+        }
+        let mut flags = Flags::new();
+        if jobs.is_empty() {
+            flags.raise(Flag::MISSDATA, "no flat pairs (two frames of a column)");
+        }
+        let total = jobs.len() as u64;
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let out: Vec<Result<Vec<PtcPair>>> = jobs
+            .par_iter()
+            .map(|(ccd, (a, b))| {
+                let (fa, fb) = (prepared(a, prep)?, prepared(b, prep)?);
+                let rows = (
+                    a.check.rows.0.max(b.check.rows.0),
+                    a.check.rows.1.min(b.check.rows.1),
+                );
+                let mut v = Vec::new();
+                for q in Quadrant::ALL {
+                    let (ia, ib) = (image_area(&fa, q, rows), image_area(&fb, q, rows));
+                    match pair_covariance(ia.view(), ib.view(), None, &cfg) {
+                        Ok(cov) => v.push(PtcPair {
+                            obsids: [a.obsid, b.obsid],
+                            ccd: *ccd,
+                            quadrant: q.name().to_string(),
+                            exptime_s: a.exptime_s,
+                            cov,
+                        }),
+                        Err(e) => tracing::warn!(
+                            "pair {}/{} CCD{ccd} {}: {e}",
+                            a.obsid,
+                            b.obsid,
+                            q.name()
+                        ),
+                    }
+                }
+                let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                env.step_progress("pairs", d, total);
+                Ok(v)
+            })
+            .collect();
+        let mut all = Vec::new();
+        for r in out {
+            all.extend(r?);
+        }
+        let v = serde_json::to_value(PtcPairs {
+            max_lag_px: self.max_lag_px,
+            pairs: all,
+        })
+        .map_err(|e| step_err(&self.name, "pairs", e))?;
+        Ok((v, flags))
+    }
+
+    fn fit_step(&self, st: &TaskState) -> Result<(Value, Flags)> {
+        let pp: PtcPairs = st
+            .step("pairs")
+            .ok_or_else(|| step_err(&self.name, "fit", "pairs step missing"))?;
+        let cfg = Self::fit_config();
+        let mut flags = Flags::new();
+        let mut ccds: BTreeMap<String, BTreeMap<String, QuadPtc>> = BTreeMap::new();
+        for ccd in 1..=3u8 {
+            for q in Quadrant::ALL {
+                let sel: Vec<&PtcPair> = pp
+                    .pairs
+                    .iter()
+                    .filter(|p| p.ccd == ccd && p.quadrant == q.name())
+                    .collect();
+                if sel.is_empty() {
+                    continue;
+                }
+                let f = fit_quadrant(&sel, pp.max_lag_px, &cfg);
+                for (what, fit) in [("quadratic", &f.quadratic), ("exp-approx", &f.exp_approx)] {
+                    match fit {
+                        Some(p) if p.quality != FitQuality::Ok => flags.raise(
+                            Flag::POORQUALDATA,
+                            format!(
+                                "CCD{ccd} {}: {what} PTC fit {:?}: {}",
+                                q.name(),
+                                p.quality,
+                                p.notes.join("; ")
+                            ),
+                        ),
+                        None => flags.raise(
+                            Flag::BADDATAPROD,
+                            format!("CCD{ccd} {}: no {what} PTC fit", q.name()),
+                        ),
+                        _ => {}
+                    }
+                }
+                ccds.entry(format!("CCD{ccd}"))
+                    .or_default()
+                    .insert(q.name().to_string(), f);
+            }
+        }
+        let v =
+            serde_json::to_value(PtcFits { ccds }).map_err(|e| step_err(&self.name, "fit", e))?;
+        Ok((v, flags))
+    }
+}
+
+/// Per-quadrant figures of the fits, merged into an analysis.
+pub(crate) fn ptc_figures(fits: &PtcFits, a: &mut Analysis) {
+    for (ccd, qs) in &fits.ccds {
+        for (q, f) in qs {
+            let m = a
+                .ccds
+                .entry(ccd.clone())
+                .or_default()
+                .entry(q.clone())
+                .or_default();
+            m.insert("gain_e_per_adu".into(), f.gain_cubic_e_per_adu);
+            m.insert("gain_err_e_per_adu".into(), f.gain_cubic_err_e_per_adu);
+            if let Some(p) = &f.quadratic {
+                m.insert("gain_quadratic_e_per_adu".into(), p.gain_e_per_adu);
+                m.insert("gain_quadratic_err_e_per_adu".into(), p.gain_err_e_per_adu);
+                m.insert("ron_ptc_adu".into(), p.ron_adu);
+                m.insert("ron_ptc_e".into(), p.ron_e);
+                m.insert("ptc_quad_chi2_red".into(), p.chi2_red);
+            }
+            if let Some(p) = &f.exp_approx {
+                m.insert("gain_expapprox_e_per_adu".into(), p.gain_e_per_adu);
+                m.insert("gain_expapprox_err_e_per_adu".into(), p.gain_err_e_per_adu);
+                m.insert("ron_expapprox_adu".into(), p.ron_adu);
+                m.insert("a00_expapprox_per_e".into(), p.a00_per_e);
+                m.insert("a00_expapprox_err_per_e".into(), p.a00_err_per_e);
+                m.insert("fullwell_adu".into(), p.turnoff.mean_adu);
+                m.insert("fullwell_e".into(), p.turnoff.mean_e);
+                m.insert("turnoff_found".into(), f64::from(u8::from(p.turnoff.found)));
+            }
+            if let Some(c) = &f.cov_model {
+                m.insert("gain_covmodel_e_per_adu".into(), c.lag0.gain_e_per_adu);
+                m.insert("a00_per_e".into(), c.a(0, 0));
+                m.insert(
+                    "a00_err_per_e".into(),
+                    c.a_err_per_e.first().copied().unwrap_or(f64::NAN),
+                );
+                m.insert("a01_per_e".into(), c.a(0, 1));
+                m.insert("a10_per_e".into(), c.a(1, 0));
+                m.insert("a_sum_per_e".into(), c.a_sum_per_e);
+            }
+        }
+    }
+}
+
+/// PTC figure: one panel per CCD, variance against mean per quadrant.
+pub(crate) fn ptc_plot(title: &str, pp: &PtcPairs) -> vison_report::PlotGrid {
+    use vison_report::{PlotGrid, Series, SeriesStyle, XyPlot};
+    let mut grid = PlotGrid::new(title, 3);
+    for ccd in 1..=3u8 {
+        let mut p = XyPlot::new(format!("CCD{ccd}"), "mean [ADU]", "variance [ADU^2]");
+        for q in Quadrant::ALL {
+            let mut pts: Vec<(f64, f64)> = pp
+                .pairs
+                .iter()
+                .filter(|x| x.ccd == ccd && x.quadrant == q.name())
+                .map(|x| (x.cov.mean_adu, x.cov.var_adu2))
+                .collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let (x, y): (Vec<f64>, Vec<f64>) = pts.into_iter().unzip();
+            p = p.with_series(Series::new(q.name(), x, y, SeriesStyle::Points));
+        }
+        grid = grid.with_panel(p);
+    }
+    grid
+}
+
+/// Gains table of the report.
+pub(crate) fn gains_table(a: &Analysis) -> vison_report::DataTable {
+    use vison_report::{Cell, DataTable};
+    let mut t = DataTable::new(
+        "Gain, read noise and full well per quadrant",
+        [
+            "CCD",
+            "Q",
+            "gain cubic [e-/ADU]",
+            "err",
+            "gain quadratic [e-/ADU]",
+            "gain exp-approx [e-/ADU]",
+            "gain cov-model [e-/ADU]",
+            "RON [e-]",
+            "full well [e-]",
+            "a00 [1/e-]",
+        ],
+    );
+    for (ccd, qs) in &a.ccds {
+        for (q, m) in qs {
+            let g = |k: &str| m.get(k).copied().unwrap_or(f64::NAN);
+            t.push_row(vec![
+                Cell::text(ccd.clone()),
+                Cell::text(q.clone()),
+                Cell::number(g("gain_e_per_adu")),
+                Cell::number(g("gain_err_e_per_adu")),
+                Cell::number(g("gain_quadratic_e_per_adu")),
+                Cell::number(g("gain_expapprox_e_per_adu")),
+                Cell::number(g("gain_covmodel_e_per_adu")),
+                Cell::number(g("ron_ptc_e")),
+                Cell::number(g("fullwell_e")),
+                Cell::number(g("a00_per_e")),
+            ]);
+        }
+    }
+    t
+}
+
+impl Task for PtcTask {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn analysis_steps(&self) -> &'static [&'static str] {
+        &["pairs", "fit"]
+    }
+
+    fn run_step(&self, step: &str, env: &TaskEnv<'_>, state: &TaskState) -> Result<(Value, Flags)> {
+        match step {
+            "pairs" => self.pairs_step(env, state),
+            "fit" => self.fit_step(state),
+            other => Err(step_err(&self.name, other, "unknown step")),
+        }
+    }
+
+    fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Analysis {
+        let mut a = Analysis::default();
+        if let Some(f) = state.step::<PtcFits>("fit") {
+            ptc_figures(&f, &mut a);
+            if let Ok(v) = serde_json::to_value(&f) {
+                a.details.insert("ptc_fits".into(), v);
+            }
+        }
+        a
+    }
+
+    fn report_sections(
+        &self,
+        env: &TaskEnv<'_>,
+        state: &TaskState,
+        a: &Analysis,
+    ) -> Result<Vec<vison_report::Section>> {
+        use vison_report::{Block, Section as RSection};
+        let mut s = RSection::new("Photon transfer curve");
+        match state.step::<PtcPairs>("pairs") {
+            Some(pp) => s.push(figure(
+                env,
+                "ptc",
+                "Photon transfer curves: per-frame variance var(difference)/2 against the mean \
+                 of each flat pair, per CCD (panels) and quadrant (series).",
+                Plot::Grid(ptc_plot(&format!("{}: PTC", self.name), &pp)),
+                1500,
+                450,
+            )),
+            None => s.push(Block::Paragraph("No flat pairs were measured.".into())),
+        }
+        s.push(gains_table(a));
+        Ok(vec![s])
+    }
+}
