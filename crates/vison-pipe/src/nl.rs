@@ -65,14 +65,19 @@ pub struct NlFits {
 
 /// Non-linearity frames of one quadrant from its signals (pure): roles from the exposure
 /// times (0 s background, the most repeated time = stability, others fluence).
+///
+/// The fluence axis uses the actual exposure times of the chamber shutter calibration (OGSE
+/// product): its commanded-to-actual offsets (0-30 ms, not constant) would otherwise appear as
+/// a ~0.1 % detector non-linearity.
 pub fn nl_frames(signals: &[&NlSignal]) -> Vec<NonlinFrame> {
     let roles = classify_frames(&signals.iter().map(|s| s.exptime_s).collect::<Vec<_>>());
+    let shutter = vison_sim::ogse::ShutterCalibration::chamber_b();
     signals
         .iter()
         .zip(roles)
         .map(|(s, role)| NonlinFrame {
             role,
-            exptime_s: s.exptime_s,
+            exptime_s: shutter.actual_exptime_s(s.exptime_s),
             time_s: s.time_s,
             signal_adu: s.signal_adu,
             signal_err_adu: s.signal_err_adu,
