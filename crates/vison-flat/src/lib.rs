@@ -11,12 +11,15 @@
 //! - [`ptc`]: mean-variance points from flat pairs; gain, read noise and full well from the
 //!   quadratic fit, the Astier et al. 2019 exponential approximation and the leading-order full
 //!   covariance model; robust turn-off detection; fit verdicts.
+//! - [`linearise`]: the response curve of a flat-pair series and its linearisation of the
+//!   mean-variance points and covariances.
 //! - [`nonlin`]: non-linearity from an exposure-time series with stability monitoring frames.
 //! - [`flat`]: master flats, PRNU per quadrant and tile, defect masks, fluence checks.
 
 pub mod covariance;
 mod error;
 pub mod flat;
+pub mod linearise;
 mod lsq;
 mod nan;
 pub mod nonlin;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use vison_sim::ogse::ShutterCalibration;
 
 use crate::error::{Error, Result, io_err};
 
@@ -96,6 +97,10 @@ pub struct CalibrationConfig {
     /// Master bias for DARK01: `auto` (the session's BIAS01, else BIAS02, else none), `none`,
     /// or a folder holding `EUC_MASTERBIAS_CCD<n>.fits` products.
     pub master_bias: String,
+    /// Shutter calibration of the test chamber (commanded to actual exposure time), used on
+    /// the exposure-time axis of NL0x and the PTC linearisation: `B` (chamber B's embedded
+    /// table, the default), `none` (commanded times), or a file of `commanded actual` lines.
+    pub shutter: String,
 }
 
 impl Default for CalibrationConfig {
@@ -105,6 +110,7 @@ impl Default for CalibrationConfig {
             gains_e_per_adu: BTreeMap::new(),
             nominal_gain_e_per_adu: 3.3,
             master_bias: "auto".into(),
+            shutter: "B".into(),
         }
     }
 }
@@ -310,6 +316,10 @@ impl SessionConfig {
         if let Some(p) = self.calibration.gains_file.as_mut() {
             fix(p);
         }
+        let sh = &self.calibration.shutter;
+        if sh != "B" && sh != "none" && Path::new(sh).is_relative() {
+            self.calibration.shutter = base.join(sh).display().to_string();
+        }
         let mb = &self.calibration.master_bias;
         if mb != "auto" && mb != "none" && Path::new(mb).is_relative() {
             self.calibration.master_bias = base.join(mb).display().to_string();
@@ -369,6 +379,23 @@ impl SessionConfig {
             return bad("dark.hot_column_min_frac must be in (0, 1]".into());
         }
         Ok(())
+    }
+
+    /// The shutter calibration named by `calibration.shutter`.
+    ///
+    /// # Errors
+    /// The calibration file cannot be read or parsed (the error names it).
+    pub fn shutter_calibration(&self) -> Result<ShutterCalibration> {
+        match self.calibration.shutter.as_str() {
+            "B" => Ok(ShutterCalibration::chamber_b()),
+            "none" => Ok(ShutterCalibration {
+                points_s: Vec::new(),
+            }),
+            path => ShutterCalibration::from_path(Path::new(path)).map_err(|e| Error::Config {
+                file: path.to_string(),
+                detail: format!("calibration.shutter: {e}"),
+            }),
+        }
     }
 
     /// Selection settings of `test` (defaults when absent).

@@ -15,6 +15,7 @@ use vison_flat::FitQuality;
 use vison_flat::nonlin::{
     NonlinConfig, NonlinFrame, NonlinResult, classify_frames, fit_nonlinearity,
 };
+use vison_sim::ogse::ShutterCalibration;
 
 use crate::bias::step_err;
 use crate::error::Result;
@@ -69,9 +70,8 @@ pub struct NlFits {
 /// The fluence axis uses the actual exposure times of the chamber shutter calibration (OGSE
 /// product): its commanded-to-actual offsets (0-30 ms, not constant) would otherwise appear as
 /// a ~0.1 % detector non-linearity.
-pub fn nl_frames(signals: &[&NlSignal]) -> Vec<NonlinFrame> {
+pub fn nl_frames(signals: &[&NlSignal], shutter: &ShutterCalibration) -> Vec<NonlinFrame> {
     let roles = classify_frames(&signals.iter().map(|s| s.exptime_s).collect::<Vec<_>>());
-    let shutter = vison_sim::ogse::ShutterCalibration::chamber_b();
     signals
         .iter()
         .zip(roles)
@@ -147,6 +147,7 @@ impl NlTask {
             .step("signals")
             .ok_or_else(|| step_err(&self.name, "fit", "signals step missing"))?;
         let cfg = NonlinConfig::default();
+        let shutter = env.cfg.shutter_calibration()?;
         let mut flags = Flags::new();
         let mut ccds: BTreeMap<String, BTreeMap<String, NonlinResult>> = BTreeMap::new();
         for ccd in 1..=3u8 {
@@ -159,7 +160,7 @@ impl NlTask {
                 if sel.is_empty() {
                     continue;
                 }
-                match fit_nonlinearity(&nl_frames(&sel), &cfg) {
+                match fit_nonlinearity(&nl_frames(&sel, &shutter), &cfg) {
                     Ok(r) => {
                         if r.quality != FitQuality::Ok {
                             flags.raise(

@@ -13,10 +13,12 @@ use serde_json::Value;
 use vison_ccd::Quadrant;
 use vison_flat::FitQuality;
 use vison_flat::covariance::{CovarianceConfig, PairCovariance, pair_covariance};
+use vison_flat::linearise::FlatResponse;
 use vison_flat::ptc::{
     CovModelConfig, CovModelFit, PtcFit, PtcFitConfig, PtcModel, PtcPoint, fit_covariance_model,
     fit_ptc,
 };
+use vison_sim::ogse::ShutterCalibration;
 
 use crate::bias::step_err;
 use crate::error::Result;
@@ -56,9 +58,9 @@ pub struct PtcPairs {
 pub struct QuadPtc {
     /// vison's quadratic fit.
     pub quadratic: Option<PtcFit>,
-    /// Astier et al. exponential approximation.
+    /// Astier et al. exponential approximation of the linearised series (the headline gain).
     pub exp_approx: Option<PtcFit>,
-    /// Full covariance model (a_ij per lag).
+    /// Full covariance model (a_ij per lag) of the linearised series.
     pub cov_model: Option<CovModelFit>,
     /// Gain of the cubic fit (non-linearity absorbed), e-/ADU.
     #[serde(deserialize_with = "crate::nan::f64")]
@@ -66,6 +68,9 @@ pub struct QuadPtc {
     /// Its 1-sigma error, e-/ADU.
     #[serde(deserialize_with = "crate::nan::f64")]
     pub gain_cubic_err_e_per_adu: f64,
+    /// Response curve (mean against actual exposure time) that linearised the series.
+    #[serde(default)]
+    pub response: Option<FlatResponse>,
     /// Why a fit is missing.
     pub notes: Vec<String>,
 }
@@ -188,14 +193,49 @@ pub fn unsaturated<'a>(pairs: &[&'a PtcPair]) -> Vec<&'a PtcPair> {
         .collect()
 }
 
-/// Fits one quadrant's pairs with the three models (pure). Gain, read noise and a_ij come
-/// from the pairs without saturated pixels (partial saturation of a non-uniformly lit
-/// quadrant bends the curve before the turn-off); the turn-off (full well) from all pairs.
-pub fn fit_quadrant(pairs: &[&PtcPair], max_lag_px: usize, cfg: &PtcFitConfig) -> QuadPtc {
+/// Degree of the response polynomial that linearises a PTC series (quadratic and cubic output
+/// non-linearity).
+pub const RESPONSE_DEGREE: usize = 3;
+
+/// Fits one quadrant's pairs (pure). Gain, read noise and a_ij come from the pairs without
+/// saturated pixels (partial saturation of a non-uniformly lit quadrant bends the curve before
+/// the turn-off), the turn-off (full well) from all pairs.
+///
+/// The series is first linearised by its own response curve (mean against the actual exposure
+/// time of `shutter`, [`FlatResponse`]); the Astier et al. exponential approximation (the
+/// headline gain) and the covariance model are fitted to the linearised points, vison's
+/// quadratic and the cubic cross-check to the measured ones. Without a response fit (fewer
+/// than 5 exposure times) everything is fitted to the measured points, with a note.
+pub fn fit_quadrant(
+    pairs: &[&PtcPair],
+    max_lag_px: usize,
+    cfg: &PtcFitConfig,
+    shutter: &ShutterCalibration,
+) -> QuadPtc {
     let clean = unsaturated(pairs);
     let points = ptc_points(&clean);
     let cubic = cubic_gain(&points);
     let mut notes = Vec::new();
+    let t_actual: Vec<f64> = clean
+        .iter()
+        .map(|p| shutter.actual_exptime_s(p.exptime_s))
+        .collect();
+    let means: Vec<f64> = points.iter().map(|p| p.mean_adu).collect();
+    let response = match FlatResponse::fit(&t_actual, &means, RESPONSE_DEGREE, f64::INFINITY) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            notes.push(format!("no linearisation (response fit: {e})"));
+            None
+        }
+    };
+    let lin_points: Vec<PtcPoint> = match &response {
+        Some(r) => points
+            .iter()
+            .zip(&t_actual)
+            .map(|(p, t)| r.linearise_point(p, *t))
+            .collect(),
+        None => points.clone(),
+    };
     let mut fit = |m: PtcModel, pts: &[PtcPoint]| match fit_ptc(pts, m, cfg) {
         Ok(f) => Some(f),
         Err(e) => {
@@ -204,7 +244,7 @@ pub fn fit_quadrant(pairs: &[&PtcPair], max_lag_px: usize, cfg: &PtcFitConfig) -
         }
     };
     let quadratic = fit(PtcModel::Quadratic, &points);
-    let mut exp_approx = fit(PtcModel::ExpApprox, &points);
+    let mut exp_approx = fit(PtcModel::ExpApprox, &lin_points);
     if let (Some(e), Some(all)) = (
         exp_approx.as_mut(),
         fit(PtcModel::ExpApprox, &ptc_points(pairs)),
@@ -214,8 +254,12 @@ pub fn fit_quadrant(pairs: &[&PtcPair], max_lag_px: usize, cfg: &PtcFitConfig) -
     }
     let covs: Vec<PairCovariance> = clean
         .iter()
-        .filter(|p| p.cov.mean_adu <= COV_FIT_MAX_MEAN_ADU)
-        .map(|p| p.cov.clone())
+        .zip(&t_actual)
+        .filter(|(p, _)| p.cov.mean_adu <= COV_FIT_MAX_MEAN_ADU)
+        .map(|(p, t)| match &response {
+            Some(r) => r.linearise_covariance(&p.cov, *t),
+            None => p.cov.clone(),
+        })
         .collect();
     let cov_model = match fit_covariance_model(
         &covs,
@@ -236,6 +280,7 @@ pub fn fit_quadrant(pairs: &[&PtcPair], max_lag_px: usize, cfg: &PtcFitConfig) -
         cov_model,
         gain_cubic_e_per_adu: cubic.0,
         gain_cubic_err_e_per_adu: cubic.1,
+        response,
         notes,
     }
 }
@@ -326,7 +371,8 @@ impl PtcTask {
         Ok((v, flags))
     }
 
-    fn fit_step(&self, st: &TaskState) -> Result<(Value, Flags)> {
+    fn fit_step(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
+        let shutter = env.cfg.shutter_calibration()?;
         let pp: PtcPairs = st
             .step("pairs")
             .ok_or_else(|| step_err(&self.name, "fit", "pairs step missing"))?;
@@ -343,7 +389,7 @@ impl PtcTask {
                 if sel.is_empty() {
                     continue;
                 }
-                let f = fit_quadrant(&sel, pp.max_lag_px, &cfg);
+                let f = fit_quadrant(&sel, pp.max_lag_px, &cfg, &shutter);
                 for (what, fit) in [("quadratic", &f.quadratic), ("exp-approx", &f.exp_approx)] {
                     match fit {
                         Some(p) if p.quality != FitQuality::Ok => flags.raise(
@@ -383,8 +429,15 @@ pub(crate) fn ptc_figures(fits: &PtcFits, a: &mut Analysis) {
                 .or_default()
                 .entry(q.clone())
                 .or_default();
-            m.insert("gain_e_per_adu".into(), f.gain_cubic_e_per_adu);
-            m.insert("gain_err_e_per_adu".into(), f.gain_cubic_err_e_per_adu);
+            m.insert("gain_cubic_e_per_adu".into(), f.gain_cubic_e_per_adu);
+            m.insert(
+                "gain_cubic_err_e_per_adu".into(),
+                f.gain_cubic_err_e_per_adu,
+            );
+            if let Some(r) = &f.response {
+                m.insert("response_max_nonlin_frac".into(), r.max_nonlin_frac);
+                m.insert("response_rms_resid_frac".into(), r.rms_resid_frac);
+            }
             if let Some(p) = &f.quadratic {
                 m.insert("gain_quadratic_e_per_adu".into(), p.gain_e_per_adu);
                 m.insert("gain_quadratic_err_e_per_adu".into(), p.gain_err_e_per_adu);
@@ -393,6 +446,8 @@ pub(crate) fn ptc_figures(fits: &PtcFits, a: &mut Analysis) {
                 m.insert("ptc_quad_chi2_red".into(), p.chi2_red);
             }
             if let Some(p) = &f.exp_approx {
+                m.insert("gain_e_per_adu".into(), p.gain_e_per_adu);
+                m.insert("gain_err_e_per_adu".into(), p.gain_err_e_per_adu);
                 m.insert("gain_expapprox_e_per_adu".into(), p.gain_e_per_adu);
                 m.insert("gain_expapprox_err_e_per_adu".into(), p.gain_err_e_per_adu);
                 m.insert("ron_expapprox_adu".into(), p.ron_adu);
@@ -447,10 +502,10 @@ pub(crate) fn gains_table(a: &Analysis) -> vison_report::DataTable {
         [
             "CCD",
             "Q",
-            "gain cubic [e-/ADU]",
+            "gain [e-/ADU] (linearised exp-approx)",
             "err",
             "gain quadratic [e-/ADU]",
-            "gain exp-approx [e-/ADU]",
+            "gain cubic [e-/ADU]",
             "gain cov-model [e-/ADU]",
             "RON [e-]",
             "full well [e-]",
@@ -466,7 +521,7 @@ pub(crate) fn gains_table(a: &Analysis) -> vison_report::DataTable {
                 Cell::number(g("gain_e_per_adu")),
                 Cell::number(g("gain_err_e_per_adu")),
                 Cell::number(g("gain_quadratic_e_per_adu")),
-                Cell::number(g("gain_expapprox_e_per_adu")),
+                Cell::number(g("gain_cubic_e_per_adu")),
                 Cell::number(g("gain_covmodel_e_per_adu")),
                 Cell::number(g("ron_ptc_e")),
                 Cell::number(g("fullwell_e")),
@@ -489,7 +544,7 @@ impl Task for PtcTask {
     fn run_step(&self, step: &str, env: &TaskEnv<'_>, state: &TaskState) -> Result<(Value, Flags)> {
         match step {
             "pairs" => self.pairs_step(env, state),
-            "fit" => self.fit_step(state),
+            "fit" => self.fit_step(env, state),
             other => Err(step_err(&self.name, other, "unknown step")),
         }
     }

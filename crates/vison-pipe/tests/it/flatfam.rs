@@ -83,9 +83,9 @@ fn ptc01_recovers_gain_read_noise_and_full_well() {
     for (ccd, qs) in &c.truth.ccds {
         for q in QUADS {
             let t = &qs[q];
-            // Issue #8 asks for 0.5 %; on 256 x 256 quadrants with the simulator's output
-            // non-linearity the cubic fit's own 1-sigma error is ~0.4 %: the gain must agree
-            // with the truth within 3 sigma of its reported error, and within 1.5 %.
+            // Issue #8: within 0.5 %. The headline gain is the exp-approx fit of the series
+            // linearised by its own response curve; it must also agree within 3 sigma of its
+            // reported error.
             let g = get(&r, ccd, q, "gain_e_per_adu");
             let g_err = get(&r, ccd, q, "gain_err_e_per_adu");
             k.abs(
@@ -94,17 +94,23 @@ fn ptc01_recovers_gain_read_noise_and_full_well() {
                 t.gain_e_per_adu,
                 3.0 * g_err,
             );
-            k.rel(format!("{ccd}{q} gain"), g, t.gain_e_per_adu, 0.015);
-            // vison's quadratic and the exp-approx model ignore the output non-linearity
-            // (up to ~1 % at full scale in the simulator): biased by up to ~2.5 %.
-            for key in ["gain_quadratic_e_per_adu", "gain_expapprox_e_per_adu"] {
-                k.rel(
-                    format!("{ccd}{q} {key}"),
-                    get(&r, ccd, q, key),
-                    t.gain_e_per_adu,
-                    0.03,
-                );
-            }
+            k.rel(format!("{ccd}{q} gain"), g, t.gain_e_per_adu, 0.005);
+            // Cross-checks on the measured (not linearised) points: the cubic absorbs the
+            // output non-linearity at the cost of precision (1-sigma ~0.4 % here); vison's
+            // quadratic ignores it (up to ~1 % at full scale in the simulator): biased by up
+            // to ~2.5 %.
+            k.rel(
+                format!("{ccd}{q} cubic gain"),
+                get(&r, ccd, q, "gain_cubic_e_per_adu"),
+                t.gain_e_per_adu,
+                0.015,
+            );
+            k.rel(
+                format!("{ccd}{q} quadratic gain"),
+                get(&r, ccd, q, "gain_quadratic_e_per_adu"),
+                t.gain_e_per_adu,
+                0.03,
+            );
             k.rel(
                 format!("{ccd}{q} RON"),
                 get(&r, ccd, q, "ron_prescan_adu"),
@@ -186,7 +192,7 @@ fn bf01_recovers_a00_from_the_covariances() {
             let bf = &qs[q].brighter_fatter;
             assert!(bf.enabled, "BF01 campaigns simulate brighter-fatter");
             let a00 = get(&r, ccd, q, "a00_per_e");
-            k.rel(format!("{ccd}{q} a00"), a00, bf.a00_per_e, 0.20);
+            k.rel(format!("{ccd}{q} a00"), a00, bf.a00_per_e, 0.10);
             all.push(a00 / bf.a00_per_e);
         }
     }
