@@ -1,9 +1,14 @@
 //! FLATFLUX00 (reference 4.9): flux of the flat-field source per quadrant from flats at several
-//! exposure times: image-area signal per frame, flux = signal / exposure time, its scatter, and
-//! the fluence check of every frame (within the ADC range, no saturated image area).
+//! exposure times: image-area signal per frame, flux = signal / actual exposure time (shutter
+//! calibration `calibration.shutter`), its scatter, and the fluence check of every frame
+//! (within the ADC range, no saturated image area).
 
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use vison_ccd::Quadrant;
+use vison_sim::ogse::ShutterCalibration;
 
 use crate::bias::step_err;
 use crate::error::Result;
@@ -16,12 +21,35 @@ use crate::task::{Task, TaskEnv, TaskState};
 /// Highest image-area signal accepted by the fluence check, ADU (offset subtracted).
 pub const FLUENCE_MAX_ADU: f64 = 60_000.0;
 
-/// Flux (ADU/s) and its relative scatter (per cent) of one quadrant's frames (pure).
-pub fn flux_of(signals: &[&NlSignal]) -> (f64, f64) {
+/// Flux of one quadrant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuadFlux {
+    /// Mean over the frames of signal / actual exposure time, ADU/s.
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub flux_adu_per_s: f64,
+    /// Relative scatter (sample standard deviation / mean) of the frames' fluxes, per cent.
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub flux_scatter_pc: f64,
+}
+
+/// State of the `flux` step: per CCD (`CCD1`..) and quadrant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FluxState {
+    /// Fluxes.
+    pub ccds: BTreeMap<String, BTreeMap<String, QuadFlux>>,
+}
+
+/// Flux (ADU/s) and its relative scatter (per cent) of one quadrant's frames (pure): mean of
+/// signal / actual exposure time.
+///
+/// The chamber shutter stays open longer than commanded (0-30 ms, not constant): at the 5 %
+/// fluence of FLATFLUX00 at 800 nm (0.175 s commanded, 0.2 s actual) the commanded time would
+/// overestimate the flux by 14 %, and the mean of the four frames by ~5 %.
+pub fn flux_of(signals: &[&NlSignal], shutter: &ShutterCalibration) -> (f64, f64) {
     let f: Vec<f64> = signals
         .iter()
         .filter(|s| s.exptime_s > 0.0 && s.signal_adu.is_finite())
-        .map(|s| s.signal_adu / s.exptime_s)
+        .map(|s| s.signal_adu / shutter.actual_exptime_s(s.exptime_s))
         .collect();
     let m = finite_mean(&f);
     let sd = if f.len() > 1 {
@@ -45,22 +73,9 @@ impl FlatFluxTask {
             name: name.to_string(),
         }
     }
-}
 
-impl Task for FlatFluxTask {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn analysis_steps(&self) -> &'static [&'static str] {
-        &["signals"]
-    }
-
-    fn run_step(&self, step: &str, env: &TaskEnv<'_>, state: &TaskState) -> Result<(Value, Flags)> {
-        if step != "signals" {
-            return Err(step_err(&self.name, step, "unknown step"));
-        }
-        let signals = measure_signals(env, state)?;
+    fn signals_step(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
+        let signals = measure_signals(env, st)?;
         let mut flags = Flags::new();
         for s in &signals {
             if s.exptime_s > 0.0 && !(s.signal_adu > 0.0 && s.signal_adu < FLUENCE_MAX_ADU) {
@@ -78,30 +93,67 @@ impl Task for FlatFluxTask {
         Ok((v, flags))
     }
 
+    fn flux_step(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
+        let sig: NlSignals = st
+            .step("signals")
+            .ok_or_else(|| step_err(&self.name, "flux", "signals step missing"))?;
+        let shutter = env.cfg.shutter_calibration()?;
+        let mut ccds: BTreeMap<String, BTreeMap<String, QuadFlux>> = BTreeMap::new();
+        for ccd in 1..=3u8 {
+            for q in Quadrant::ALL {
+                let sel: Vec<&NlSignal> = sig
+                    .signals
+                    .iter()
+                    .filter(|s| s.ccd == ccd && s.quadrant == q.name())
+                    .collect();
+                if sel.is_empty() {
+                    continue;
+                }
+                let (flux_adu_per_s, flux_scatter_pc) = flux_of(&sel, &shutter);
+                ccds.entry(format!("CCD{ccd}")).or_default().insert(
+                    q.name().to_string(),
+                    QuadFlux {
+                        flux_adu_per_s,
+                        flux_scatter_pc,
+                    },
+                );
+            }
+        }
+        let v = serde_json::to_value(FluxState { ccds })
+            .map_err(|e| step_err(&self.name, "flux", e))?;
+        Ok((v, Flags::new()))
+    }
+}
+
+impl Task for FlatFluxTask {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn analysis_steps(&self) -> &'static [&'static str] {
+        &["signals", "flux"]
+    }
+
+    fn run_step(&self, step: &str, env: &TaskEnv<'_>, state: &TaskState) -> Result<(Value, Flags)> {
+        match step {
+            "signals" => self.signals_step(env, state),
+            "flux" => self.flux_step(env, state),
+            other => Err(step_err(&self.name, other, "unknown step")),
+        }
+    }
+
     fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Analysis {
         let mut a = Analysis::default();
-        if let Some(sig) = state.step::<NlSignals>("signals") {
-            for ccd in 1..=3u8 {
-                for q in Quadrant::ALL {
-                    let sel: Vec<&NlSignal> = sig
-                        .signals
-                        .iter()
-                        .filter(|s| s.ccd == ccd && s.quadrant == q.name())
-                        .collect();
-                    if sel.is_empty() {
-                        continue;
-                    }
-                    let (flux, scatter) = flux_of(&sel);
-                    let m = a
-                        .ccds
-                        .entry(format!("CCD{ccd}"))
-                        .or_default()
-                        .entry(q.name().to_string())
-                        .or_default();
-                    m.insert("flux_adu_per_s".into(), flux);
-                    m.insert("flux_scatter_pc".into(), scatter);
+        if let Some(fx) = state.step::<FluxState>("flux") {
+            for (ccd, qs) in fx.ccds {
+                for (q, f) in qs {
+                    let m = a.ccds.entry(ccd.clone()).or_default().entry(q).or_default();
+                    m.insert("flux_adu_per_s".into(), f.flux_adu_per_s);
+                    m.insert("flux_scatter_pc".into(), f.flux_scatter_pc);
                 }
             }
+        }
+        if let Some(sig) = state.step::<NlSignals>("signals") {
             for s in &sig.signals {
                 a.per_exposure
                     .entry((s.obsid, s.ccd, s.quadrant.clone()))
@@ -121,7 +173,8 @@ impl Task for FlatFluxTask {
         use vison_report::{Cell, DataTable, Section as RSection};
         let mut s = RSection::new("Flux of the flat-field source");
         let mut t = DataTable::new(
-            "Flux per quadrant (mean over frames of signal / exposure time)",
+            "Flux per quadrant (mean over frames of signal / actual exposure time of the \
+             shutter calibration)",
             ["CCD", "Q", "flux [ADU/s]", "scatter [%]"],
         );
         for (ccd, qs) in &a.ccds {
@@ -137,5 +190,50 @@ impl Task for FlatFluxTask {
         }
         s.push(t);
         Ok(vec![s])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signal(exptime_s: f64, signal_adu: f64) -> NlSignal {
+        NlSignal {
+            obsid: 1,
+            ccd: 1,
+            quadrant: "E".into(),
+            exptime_s,
+            time_s: 0.0,
+            signal_adu,
+            signal_err_adu: 1.0,
+        }
+    }
+
+    #[test]
+    fn flux_divides_by_the_actual_exposure_time() {
+        // Shutter open 25 ms longer than commanded; source 20000 ADU/s; FLATFLUX00 times at
+        // 800 nm, plus a zero-time and a non-finite frame (ignored).
+        let shutter = ShutterCalibration {
+            points_s: vec![(0.1, 0.125), (10.0, 10.025)],
+        };
+        let sig: Vec<NlSignal> = [0.175, 0.7, 1.75, 2.8]
+            .iter()
+            .map(|&t| signal(t, 20_000.0 * (t + 0.025)))
+            .chain([signal(0.0, 3.0), signal(1.0, f64::NAN)])
+            .collect();
+        let refs: Vec<&NlSignal> = sig.iter().collect();
+        let (flux, scatter) = flux_of(&refs, &shutter);
+        assert!((flux / 20_000.0 - 1.0).abs() < 1e-12, "{flux}");
+        assert!(scatter < 1e-9, "{scatter}");
+        // On the commanded times (identity calibration) the short frames bias the flux by ~5 %
+        // and spread the frames by ~6 %.
+        let identity = ShutterCalibration {
+            points_s: Vec::new(),
+        };
+        let (biased, spread) = flux_of(&refs, &identity);
+        assert!(
+            biased / 20_000.0 - 1.0 > 0.04 && spread > 5.0,
+            "{biased} {spread}"
+        );
     }
 }
