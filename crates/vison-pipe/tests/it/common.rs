@@ -97,6 +97,66 @@ pub(crate) fn results(session: &Path, test: &str) -> TestResults {
     read_json(&session.join(test).join("results.json")).unwrap()
 }
 
+/// A figure of results.json, NaN when absent.
+pub(crate) fn get(r: &TestResults, ccd: &str, q: &str, key: &str) -> f64 {
+    r.ccds
+        .get(ccd)
+        .and_then(|m| m.get(q))
+        .and_then(|m| m.get(key))
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(f64::NAN)
+}
+
+/// Collects `(what, measured, truth, relative or absolute error, tolerance)` and asserts all
+/// at once, so a failure shows the whole table.
+#[derive(Default)]
+pub(crate) struct Checks(Vec<(String, f64, f64, f64, f64)>);
+
+impl Checks {
+    pub(crate) fn rel(&mut self, what: String, got: f64, want: f64, tol: f64) {
+        let e = (got / want - 1.0).abs();
+        self.0.push((what, got, want, e, tol));
+    }
+    pub(crate) fn abs(&mut self, what: String, got: f64, want: f64, tol: f64) {
+        self.0.push((what, got, want, (got - want).abs(), tol));
+    }
+    pub(crate) fn assert(self, r: &TestResults) {
+        let bad: Vec<String> = self
+            .0
+            .iter()
+            .filter(|c| {
+                !matches!(
+                    c.3.partial_cmp(&c.4),
+                    Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+                )
+            })
+            .map(|c| {
+                format!(
+                    "{}: {:.6e} vs {:.6e} (err {:.3e} > {:.1e})",
+                    c.0, c.1, c.2, c.3, c.4
+                )
+            })
+            .collect();
+        let all: Vec<String> = self
+            .0
+            .iter()
+            .map(|c| format!("{}: {:.6e} vs {:.6e} (err {:.3e})", c.0, c.1, c.2, c.3))
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "{}\n--- all ---\n{}\n--- flags ---\n{:?}\n--- ccds ---\n{:?}",
+            bad.join("\n"),
+            all.join("\n"),
+            r.flags,
+            r.flag_reasons
+                .0
+                .iter()
+                .filter(|(k, _)| k.as_str() != "POORQUALDATA")
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
 /// A figure of results.json.
 pub(crate) fn fig(r: &TestResults, ccd: &str, q: &str, key: &str) -> f64 {
     r.ccds[ccd][q][key].as_f64().unwrap_or(f64::NAN)

@@ -16,66 +16,6 @@ fn run_one(test: &str, seed: u64) -> (Campaign, vison_pipe::TestResults) {
     (c, r)
 }
 
-/// A figure of results.json, NaN when absent.
-fn get(r: &vison_pipe::TestResults, ccd: &str, q: &str, key: &str) -> f64 {
-    r.ccds
-        .get(ccd)
-        .and_then(|m| m.get(q))
-        .and_then(|m| m.get(key))
-        .and_then(serde_json::Value::as_f64)
-        .unwrap_or(f64::NAN)
-}
-
-/// Collects `(what, measured, truth, relative or absolute error, tolerance)` and asserts all
-/// at once, so a failure shows the whole table.
-#[derive(Default)]
-struct Checks(Vec<(String, f64, f64, f64, f64)>);
-
-impl Checks {
-    fn rel(&mut self, what: String, got: f64, want: f64, tol: f64) {
-        let e = (got / want - 1.0).abs();
-        self.0.push((what, got, want, e, tol));
-    }
-    fn abs(&mut self, what: String, got: f64, want: f64, tol: f64) {
-        self.0.push((what, got, want, (got - want).abs(), tol));
-    }
-    fn assert(self, r: &vison_pipe::TestResults) {
-        let bad: Vec<String> = self
-            .0
-            .iter()
-            .filter(|c| {
-                !matches!(
-                    c.3.partial_cmp(&c.4),
-                    Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
-                )
-            })
-            .map(|c| {
-                format!(
-                    "{}: {:.6e} vs {:.6e} (err {:.3e} > {:.1e})",
-                    c.0, c.1, c.2, c.3, c.4
-                )
-            })
-            .collect();
-        let all: Vec<String> = self
-            .0
-            .iter()
-            .map(|c| format!("{}: {:.6e} vs {:.6e} (err {:.3e})", c.0, c.1, c.2, c.3))
-            .collect();
-        assert!(
-            bad.is_empty(),
-            "{}\n--- all ---\n{}\n--- flags ---\n{:?}\n--- ccds ---\n{:?}",
-            bad.join("\n"),
-            all.join("\n"),
-            r.flags,
-            r.flag_reasons
-                .0
-                .iter()
-                .filter(|(k, _)| k.as_str() != "POORQUALDATA")
-                .collect::<Vec<_>>()
-        );
-    }
-}
-
 #[test]
 fn ptc01_recovers_gain_read_noise_and_full_well() {
     let (c, r) = run_one("PTC01", 3);

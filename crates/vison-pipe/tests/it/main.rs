@@ -3,5 +3,6 @@
 mod common;
 mod faults;
 mod flatfam;
+mod flatfam_variants;
 mod truth;
 mod watch;
