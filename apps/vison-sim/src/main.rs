@@ -56,8 +56,8 @@ enum Command {
         /// Random seed (same seed, same bytes).
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Frame size: small (256 x 256 image pixels per quadrant, real prescan/overscan) or
-        /// full (2048 x 2066).
+        /// Frame size: small (256 x 256 image pixels per quadrant, real prescan/overscan),
+        /// medium (512 x 512) or full (2048 x 2066).
         #[arg(long, default_value = "small")]
         size: String,
         /// ELVIS version of the EXP_LOG, HK and headers.

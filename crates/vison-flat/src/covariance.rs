@@ -245,7 +245,33 @@ fn check_config(image: &ArrayView2<'_, f32>, config: &CovarianceConfig) -> Resul
     Ok(())
 }
 
-/// Covariance map of an image (typically a flat-pair difference), mask-aware and clipped.
+/// Variance of a unit Gaussian truncated to `|x| <= k`: `1 - 2 k phi(k) / erf(k / sqrt 2)`.
+#[must_use]
+pub fn clipped_gaussian_var_ratio(k: f64) -> f64 {
+    let phi = |x: f64| (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    // erf(k / sqrt 2) = 2 * integral_0^k phi, by Simpson's rule (smooth integrand: 1e-12).
+    let n = 400;
+    let h = k / n as f64;
+    let simpson: f64 = (0..=n)
+        .map(|i| {
+            let w = if i == 0 || i == n {
+                1.0
+            } else if i % 2 == 1 {
+                4.0
+            } else {
+                2.0
+            };
+            w * phi(i as f64 * h)
+        })
+        .sum::<f64>()
+        * h
+        / 3.0;
+    1.0 - 2.0 * k * phi(k) / (2.0 * simpson)
+}
+
+/// Covariance map of an image (typically a flat-pair difference), mask-aware and clipped; the
+/// covariances are corrected for the truncation of the Gaussian core by the clipping
+/// ([`clipped_gaussian_var_ratio`]).
 ///
 /// # Errors
 /// Shape mismatch of the mask, invalid configuration, image smaller than the lags, or fewer than
@@ -349,6 +375,13 @@ pub fn image_covariance(
     } else {
         c
     };
+    // Clipping at k sigma truncates the Gaussian core too and biases the variance low by
+    // 2 k phi(k) / erf(k / sqrt 2) (0.11 % at 4 sigma: +0.11 % on a PTC gain); undone here.
+    let unclip = if config.clip_sigma > 0.0 {
+        1.0 / clipped_gaussian_var_ratio(config.clip_sigma)
+    } else {
+        1.0
+    };
     let mut cov = vec![0.0; side * side];
     let mut npairs = vec![0u64; side * side];
     for i in 0..side {
@@ -364,7 +397,7 @@ pub fn image_covariance(
             let total_n = count_pos + count_neg;
             npairs[k] = total_n.round() as u64;
             cov[k] = if total_n > 0.0 {
-                total_s / total_n
+                unclip * total_s / total_n
             } else {
                 f64::NAN
             };
@@ -503,6 +536,15 @@ pub fn pair_covariance(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clipped_gaussian_variance_matches_tabulated_values() {
+        // 1 - 2 k phi(k) / erf(k / sqrt 2): k = 1 -> 0.29113, 2 -> 0.77374, 4 -> 0.99893 (Python math.erf).
+        for (k, want) in [(1.0, 0.291_125), (2.0, 0.773_741), (4.0, 0.998_929)] {
+            let got = clipped_gaussian_var_ratio(k);
+            assert!((got - want).abs() < 2e-6, "k = {k}: {got} vs {want}");
+        }
+    }
 
     /// Brute-force reference over all pixel pairs.
     fn brute(img: &Array2<f32>, mask: &Array2<bool>, i: usize, j: usize) -> f64 {

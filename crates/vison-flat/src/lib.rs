@@ -11,6 +11,7 @@
 //! - [`ptc`]: mean-variance points from flat pairs; gain, read noise and full well from the
 //!   quadratic fit, the Astier et al. 2019 exponential approximation and the leading-order full
 //!   covariance model; robust turn-off detection; fit verdicts.
+//! - [`fullwell`]: full well from the ceiling of the pixel signal of over-exposed pairs.
 //! - [`linearise`]: the response curve of a flat-pair series and its linearisation of the
 //!   mean-variance points and covariances.
 //! - [`nonlin`]: non-linearity from an exposure-time series with stability monitoring frames.
@@ -19,6 +20,7 @@
 pub mod covariance;
 mod error;
 pub mod flat;
+pub mod fullwell;
 pub mod linearise;
 mod lsq;
 mod nan;

@@ -134,6 +134,32 @@ impl FlatResponse {
         d / self.coeffs[1]
     }
 
+    /// Linear signal of a measured signal `y_adu`, ADU: the exposure time where the response
+    /// reaches `y_adu` is found by bisection on `[0, 4 t_lin]` (`t_lin = (y - y0) / k`), which
+    /// extrapolates the polynomial a little above the fitted range; NaN if the response does
+    /// not reach `y_adu` there.
+    #[must_use]
+    pub fn linear_adu(&self, y_adu: f64) -> f64 {
+        let (y0, k) = (self.coeffs[0], self.coeffs[1]);
+        if !(y_adu.is_finite() && k > 0.0) {
+            return f64::NAN;
+        }
+        let (mut lo, mut hi) = (0.0, 4.0 * ((y_adu - y0) / k).max(0.0));
+        if self.mean_adu(hi) < y_adu {
+            return f64::NAN;
+        }
+        for _ in 0..100 {
+            let mid = 0.5 * (lo + hi);
+            if self.mean_adu(mid) < y_adu {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        let t = 0.5 * (lo + hi);
+        y_adu - self.nonlinear_part_adu(t)
+    }
+
     /// A mean-variance point at exposure time `t_s` on the linear scale.
     #[must_use]
     pub fn linearise_point(&self, p: &PtcPoint, t_s: f64) -> PtcPoint {
@@ -193,6 +219,7 @@ mod tests {
             let u = x / 65536.0;
             let dydx = 1.0 - 2.0 * 0.01 * u + 3.0 * 0.004 * u * u;
             assert!((lp.var_adu2 * dydx * dydx - 1.0).abs() < 1e-9);
+            assert!((r.linear_adu(nl(x)) - x).abs() < 1e-6 * x);
         }
     }
 

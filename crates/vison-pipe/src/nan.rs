@@ -3,6 +3,11 @@
 
 use serde::{Deserialize, Deserializer};
 
+/// NaN, the default of a missing `f64` field.
+pub(crate) fn nan() -> f64 {
+    f64::NAN
+}
+
 /// `null` -> NaN for an `f64` field.
 pub(crate) fn f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))

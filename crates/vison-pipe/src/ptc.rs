@@ -13,6 +13,7 @@ use serde_json::Value;
 use vison_ccd::Quadrant;
 use vison_flat::FitQuality;
 use vison_flat::covariance::{CovarianceConfig, PairCovariance, pair_covariance};
+use vison_flat::fullwell::{FullWell, PairCeiling, full_well_from_ceilings, pair_ceiling};
 use vison_flat::linearise::FlatResponse;
 use vison_flat::ptc::{
     CovModelConfig, CovModelFit, PtcFit, PtcFitConfig, PtcModel, PtcPoint, fit_covariance_model,
@@ -42,6 +43,16 @@ pub struct PtcPair {
     pub exptime_s: f64,
     /// Mean, variance and covariances of the pair.
     pub cov: PairCovariance,
+    /// High quantile of the pixel signal and masked pixels (full well).
+    #[serde(default = "no_ceiling")]
+    pub ceiling: PairCeiling,
+}
+
+fn no_ceiling() -> PairCeiling {
+    PairCeiling {
+        ceiling_adu: f64::NAN,
+        n_masked_px: 0,
+    }
 }
 
 /// State of the `pairs` step.
@@ -71,6 +82,12 @@ pub struct QuadPtc {
     /// Response curve (mean against actual exposure time) that linearised the series.
     #[serde(default)]
     pub response: Option<FlatResponse>,
+    /// Full well from the ceiling of the pixel signal (measured scale, ADU).
+    #[serde(default)]
+    pub full_well: Option<FullWell>,
+    /// Full well in electrons: gain x the linearised ceiling.
+    #[serde(default = "crate::nan::nan", deserialize_with = "crate::nan::f64")]
+    pub full_well_e: f64,
     /// Why a fit is missing.
     pub notes: Vec<String>,
 }
@@ -274,6 +291,29 @@ pub fn fit_quadrant(
             None
         }
     };
+    let full_well = full_well_from_ceilings(
+        &pairs
+            .iter()
+            .map(|p| shutter.actual_exptime_s(p.exptime_s))
+            .collect::<Vec<_>>(),
+        &pairs.iter().map(|p| p.ceiling).collect::<Vec<_>>(),
+        &pairs
+            .iter()
+            .map(|p| p.cov.n_valid_px + p.cov.n_clipped_px + p.ceiling.n_masked_px)
+            .collect::<Vec<_>>(),
+    );
+    let gain = exp_approx.as_ref().map_or(f64::NAN, |e| e.gain_e_per_adu);
+    let full_well_e = gain
+        * match &response {
+            Some(r) => r.linear_adu(full_well.full_well_adu),
+            None => full_well.full_well_adu,
+        };
+    if !full_well.found {
+        notes.push(format!(
+            "full well not reached: the highest pixels of the series are at {:.0} ADU",
+            full_well.full_well_adu
+        ));
+    }
     QuadPtc {
         quadratic,
         exp_approx,
@@ -281,6 +321,8 @@ pub fn fit_quadrant(
         gain_cubic_e_per_adu: cubic.0,
         gain_cubic_err_e_per_adu: cubic.1,
         response,
+        full_well: Some(full_well),
+        full_well_e,
         notes,
     }
 }
@@ -345,6 +387,7 @@ impl PtcTask {
                             quadrant: q.name().to_string(),
                             exptime_s: a.exptime_s,
                             cov,
+                            ceiling: pair_ceiling(ia.view(), ib.view()),
                         }),
                         Err(e) => tracing::warn!(
                             "pair {}/{} CCD{ccd} {}: {e}",
@@ -434,6 +477,11 @@ pub(crate) fn ptc_figures(fits: &PtcFits, a: &mut Analysis) {
                 "gain_cubic_err_e_per_adu".into(),
                 f.gain_cubic_err_e_per_adu,
             );
+            if let Some(w) = &f.full_well {
+                m.insert("fullwell_adu".into(), w.full_well_adu);
+                m.insert("fullwell_e".into(), f.full_well_e);
+                m.insert("fullwell_found".into(), f64::from(u8::from(w.found)));
+            }
             if let Some(r) = &f.response {
                 m.insert("response_max_nonlin_frac".into(), r.max_nonlin_frac);
                 m.insert("response_rms_resid_frac".into(), r.rms_resid_frac);
@@ -453,8 +501,8 @@ pub(crate) fn ptc_figures(fits: &PtcFits, a: &mut Analysis) {
                 m.insert("ron_expapprox_adu".into(), p.ron_adu);
                 m.insert("a00_expapprox_per_e".into(), p.a00_per_e);
                 m.insert("a00_expapprox_err_per_e".into(), p.a00_err_per_e);
-                m.insert("fullwell_adu".into(), p.turnoff.mean_adu);
-                m.insert("fullwell_e".into(), p.turnoff.mean_e);
+                m.insert("turnoff_adu".into(), p.turnoff.mean_adu);
+                m.insert("turnoff_e".into(), p.turnoff.mean_e);
                 m.insert("turnoff_found".into(), f64::from(u8::from(p.turnoff.found)));
             }
             if let Some(c) = &f.cov_model {
@@ -509,6 +557,7 @@ pub(crate) fn gains_table(a: &Analysis) -> vison_report::DataTable {
             "gain cov-model [e-/ADU]",
             "RON [e-]",
             "full well [e-]",
+            "PTC turn-off [ADU]",
             "a00 [1/e-]",
         ],
     );
@@ -525,6 +574,7 @@ pub(crate) fn gains_table(a: &Analysis) -> vison_report::DataTable {
                 Cell::number(g("gain_covmodel_e_per_adu")),
                 Cell::number(g("ron_ptc_e")),
                 Cell::number(g("fullwell_e")),
+                Cell::number(g("turnoff_adu")),
                 Cell::number(g("a00_per_e")),
             ]);
         }

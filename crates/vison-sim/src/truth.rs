@@ -161,6 +161,10 @@ pub struct QuadTruth {
     pub dark_e_per_px_per_s: f64,
     /// Full-well capacity; excess charge blooms along the column.
     pub full_well_e: f64,
+    /// Largest charge a pixel reports: the full well, or the charge whose output reaches the
+    /// ADC limit (65535) if that comes first, as here (e-). What a PTC can measure.
+    #[serde(default)]
+    pub observable_full_well_e: f64,
     /// Output level of a pixel at full well, offset included, capped at 65535 (ADU).
     pub saturation_adu: f64,
     /// Output non-linearity.

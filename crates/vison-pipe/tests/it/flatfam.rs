@@ -1,13 +1,23 @@
-//! Flat-field family (issue #8) on small synthetic campaigns: PTC01 gain, read noise and full
-//! well, NL01 non-linearity, FLAT01 PRNU and BF01 a00 recovered within the issue's tolerances.
+//! Flat-field family (issue #8) on synthetic campaigns: PTC01 gain, read noise and full well
+//! (512 x 512 quadrants), NL01 non-linearity, FLAT01 PRNU and BF01 a00 (256 x 256) recovered
+//! within the issue's tolerances.
 
 use crate::common::*;
 
 const QUADS: [&str; 4] = ["E", "F", "G", "H"];
 
-/// Runs one test of a fresh campaign; returns the campaign and results.
+/// Runs one test of a fresh small campaign; returns the campaign and results.
 fn run_one(test: &str, seed: u64) -> (Campaign, vison_pipe::TestResults) {
-    let c = campaign(&[test], &[], seed);
+    run_one_sized(test, seed, vison_sim::SimSize::Small)
+}
+
+/// Runs one test of a fresh campaign of the given frame size.
+fn run_one_sized(
+    test: &str,
+    seed: u64,
+    size: vison_sim::SimSize,
+) -> (Campaign, vison_pipe::TestResults) {
+    let c = campaign_sized(&[test], &[], seed, size);
     let out = c.dir.path().join("out");
     let cfg = config_from_truth(&c.truth, c.dir.path());
     let s = run(&c.root(), &[test], &out, cfg, "flat");
@@ -18,21 +28,26 @@ fn run_one(test: &str, seed: u64) -> (Campaign, vison_pipe::TestResults) {
 
 #[test]
 fn ptc01_recovers_gain_read_noise_and_full_well() {
-    let (c, r) = run_one("PTC01", 3);
+    // The gain is statistics-limited: a flat pair's variance is known to sqrt(2 / n_px), and
+    // on 256 x 256 quadrants the linearised fit's 1-sigma gain error is ~0.3 % (60 quadrants
+    // of seeds 3-7: rms 0.33 %, 9 beyond 0.5 %, worst 0.79 %, pulls of unit rms). On 512 x 512
+    // quadrants it is ~0.15 %, so issue #8's 0.5 % is a 3-sigma bound.
+    let (c, r) = run_one_sized("PTC01", 3, vison_sim::SimSize::Medium);
     let mut k = Checks::default();
     for (ccd, qs) in &c.truth.ccds {
         for q in QUADS {
             let t = &qs[q];
             // Issue #8: within 0.5 %. The headline gain is the exp-approx fit of the series
-            // linearised by its own response curve; it must also agree within 3 sigma of its
-            // reported error.
+            // linearised by its own response curve; it must also agree within 4 sigma of its
+            // reported error (pulls over 60 small quadrants have rms 1.1; 3 sigma is reached
+            // about once per 12 quadrants x 3 campaigns).
             let g = get(&r, ccd, q, "gain_e_per_adu");
             let g_err = get(&r, ccd, q, "gain_err_e_per_adu");
             k.abs(
-                format!("{ccd}{q} gain (3 sigma)"),
+                format!("{ccd}{q} gain (4 sigma)"),
                 g,
                 t.gain_e_per_adu,
-                3.0 * g_err,
+                4.0 * g_err,
             );
             k.rel(format!("{ccd}{q} gain"), g, t.gain_e_per_adu, 0.005);
             // Cross-checks on the measured (not linearised) points: the cubic absorbs the
@@ -64,17 +79,29 @@ fn ptc01_recovers_gain_read_noise_and_full_well() {
                 0.0,
                 4e-7,
             );
-            // Saturated pixels are masked (NaN), so the curve ends where the brightest pixels
-            // of the quadrant reach the ADC limit: the mean is then below the full well by the
-            // illumination non-uniformity (5-15 % here; issue #8's 5 % is not met): within
-            // [-20 %, +2 %] of the full well.
-            let fw = get(&r, ccd, q, "fullwell_e");
-            k.abs(
+            // Issue #8: full well within 5 %. The simulator's pixels hit the ADC limit before
+            // their full well, so the truth is the largest charge a pixel reports
+            // (`observable_full_well_e`); the pipeline reads it from the ceiling of the pixel
+            // signal of the over-exposed pairs, linearised, times the gain.
+            k.rel(
                 format!("{ccd}{q} full well"),
-                fw / t.full_well_e,
-                0.91,
-                0.11,
+                get(&r, ccd, q, "fullwell_e"),
+                t.observable_full_well_e,
+                0.05,
             );
+            // Found (the over-exposed pairs reach the ADC limit with >= 0.1 % of their
+            // pixels), or else reported as what it is, a lower limit.
+            let fw = get(&r, ccd, q, "fullwell_e") / t.observable_full_well_e;
+            let found = get(&r, ccd, q, "fullwell_found") == 1.0;
+            k.abs(
+                format!("{ccd}{q} full well found, or a lower limit"),
+                if found { 0.0 } else { (fw - 1.0).max(0.0) },
+                0.0,
+                0.0,
+            );
+            // The PTC turn-off lies on a fluence step (10 % apart) below the full well.
+            let to = get(&r, ccd, q, "turnoff_e") / t.observable_full_well_e;
+            k.abs(format!("{ccd}{q} turn-off / full well"), to, 0.85, 0.15);
         }
     }
     k.assert(&r);

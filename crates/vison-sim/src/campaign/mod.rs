@@ -51,6 +51,9 @@ pub enum SimSize {
     /// and parallel overscan (20): 654 x 552 frames.
     #[default]
     Small,
+    /// 512 x 512 image pixels per quadrant, real prescan and overscans: 1166 x 1064 frames
+    /// (4 x the pixels of `small`, for statistics-limited checks such as a PTC gain to 0.5 %).
+    Medium,
     /// The real geometry: 2048 x 2066 image pixels per quadrant, 4238 x 4172 frames.
     Full,
 }
@@ -60,6 +63,11 @@ impl SimSize {
     pub fn geometry(self) -> FrameGeometry {
         match self {
             SimSize::Small => FrameGeometry::small(),
+            SimSize::Medium => FrameGeometry {
+                image_cols_px: 512,
+                image_rows_px: 512,
+                ..FrameGeometry::FULL
+            },
             SimSize::Full => FrameGeometry::FULL,
         }
     }
@@ -68,6 +76,7 @@ impl SimSize {
     pub fn name(self) -> &'static str {
         match self {
             SimSize::Small => "small",
+            SimSize::Medium => "medium",
             SimSize::Full => "full",
         }
     }
@@ -79,10 +88,11 @@ impl std::str::FromStr for SimSize {
     fn from_str(s: &str) -> Result<Self, Error> {
         match s.trim() {
             "small" => Ok(SimSize::Small),
+            "medium" => Ok(SimSize::Medium),
             "full" => Ok(SimSize::Full),
             other => Err(Error::Option {
                 test: "campaign".into(),
-                msg: format!("unknown size `{other}` (small or full)"),
+                msg: format!("unknown size `{other}` (small, medium or full)"),
             }),
         }
     }

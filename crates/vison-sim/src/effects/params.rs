@@ -84,6 +84,8 @@ pub fn draw_quad_params<R: Rng + ?Sized>(layout: &QuadLayout, rng: &mut R) -> Qu
     let full_well_adu = invert_nonlinearity(target_adu, c1, c2);
     let full_well_e = (full_well_adu * gain).round();
     let saturation_adu = (offset_adu + nonlinear_adu(full_well_e / gain, c1, c2)).min(65535.0);
+    let adc_limit_e = invert_nonlinearity(65535.0 - offset_adu, c1, c2) * gain;
+    let observable_full_well_e = full_well_e.min(adc_limit_e);
 
     let n_hot = ((20.0 * layout.area_fraction()).round() as usize).max(2);
     let hot_pixels = (0..n_hot)
@@ -113,6 +115,7 @@ pub fn draw_quad_params<R: Rng + ?Sized>(layout: &QuadLayout, rng: &mut R) -> Qu
         gain_e_per_adu: gain,
         dark_e_per_px_per_s: rng.random_range(0.001..0.004),
         full_well_e,
+        observable_full_well_e,
         saturation_adu,
         nonlinearity: NonLinearityTruth {
             c1,
@@ -182,6 +185,9 @@ mod tests {
                 p.saturation_adu, 65535.0,
                 "full well must reach the ADC limit"
             );
+            // The ADC limit comes 2-7 % before the full well.
+            let r = p.observable_full_well_e / p.full_well_e;
+            assert!(r > 0.92 && r < 0.985, "{r}");
             assert!(
                 p.full_well_e > 1.9e5 && p.full_well_e < 2.6e5,
                 "{}",
