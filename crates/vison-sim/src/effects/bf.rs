@@ -4,7 +4,7 @@
 //! Applied with the Guyonnet et al. (2015) boundary-shift model of `vison-g15` on the charge
 //! map after shot noise (flux-conserving); the truth records the model and its a-matrix.
 
-use ndarray::{Array2, Zip};
+use ndarray::{Array2, Zip, s};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use vison_g15::BoundaryShifts;
@@ -130,30 +130,47 @@ pub fn collect_with_brighter_fatter<R: Rng + ?Sized>(
         let mut lam = slice.clone();
         if k > 0 {
             let mean = s.iter().map(|&v| f64::from(v)).sum::<f64>() / s.len().max(1) as f64;
-            Zip::indexed(&mut lam).for_each(|(r, c), l| {
-                let mut acc = 0.0f64;
-                for di in -reach..=reach {
-                    let rr = r as isize + di;
-                    if rr < 0 || rr >= rows as isize {
+            let dm = s.mapv(|v| (f64::from(v) - mean) as f32);
+            // Area change of every pixel: sum over lags of a_|lag| x the neighbour's excess,
+            // accumulated as whole shifted arrays (vectorised) rather than pixel by pixel.
+            let mut acc = Array2::<f32>::zeros((rows, cols));
+            for di in -reach..=reach {
+                for dj in -reach..=reach {
+                    let a =
+                        (discrete * bf.a_per_e[di.unsigned_abs() * n + dj.unsigned_abs()]) as f32;
+                    let (Some(tr), Some(tc)) = (shifted(rows, di), shifted(cols, dj)) else {
+                        continue;
+                    };
+                    if a == 0.0 {
                         continue;
                     }
-                    for dj in -reach..=reach {
-                        let cc = c as isize + dj;
-                        if cc < 0 || cc >= cols as isize {
-                            continue;
-                        }
-                        let a = bf.a_per_e[di.unsigned_abs() * n + dj.unsigned_abs()];
-                        acc += a * (f64::from(s[[rr as usize, cc as usize]]) - mean);
-                    }
+                    let src = dm.slice(s![tr.1.clone(), tc.1.clone()]);
+                    acc.slice_mut(s![tr.0, tc.0]).scaled_add(a, &src);
                 }
-                *l = (f64::from(*l) * (1.0 + discrete * acc)).max(0.0) as f32;
-            });
+            }
+            Zip::from(&mut lam)
+                .and(&acc)
+                .for_each(|l, &d| *l = (*l * (1.0 + d)).max(0.0));
         }
         count = super::add_shot_noise(&mut lam, rng);
         s += &lam;
     }
     *charge = s;
     count
+}
+
+/// Target and source index ranges of a shift by `d` along an axis of length `len`
+/// (`target[i] += source[i + d]`); `None` if nothing overlaps.
+fn shifted(len: usize, d: isize) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+    let m = d.unsigned_abs();
+    if m >= len {
+        return None;
+    }
+    Some(if d >= 0 {
+        (0..len - m, m..len)
+    } else {
+        (m..len, 0..len - m)
+    })
 }
 
 #[cfg(test)]
