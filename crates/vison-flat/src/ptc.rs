@@ -267,7 +267,8 @@ pub struct PtcFitConfig {
     pub turnoff_run: usize,
     /// Maximum number of fit / selection iterations.
     pub max_iter: usize,
-    /// Scale the parameter covariance by the reduced chi-square.
+    /// Scale the parameter covariance by the reduced chi-square (with `Statistical` weights
+    /// only when it exceeds 1).
     pub scale_errors_by_chi2: bool,
     /// POORFIT if the relative gain error exceeds this (vison: 1e-3).
     #[serde(deserialize_with = "crate::nan::f64")]
@@ -586,7 +587,11 @@ pub fn fit_ptc(points: &[PtcPoint], model: PtcModel, config: &PtcFitConfig) -> R
     let Some(f) = fit else {
         return Ok(bad_fit(model, n_total, used, notes));
     };
-    let sc = config.scale_errors_by_chi2;
+    // With statistical weights the point errors are known: scale the covariance up by a
+    // reduced chi-square above 1 (unmodelled scatter), never down (a chi-square below 1 on a
+    // few points is luck, and shrinking the errors by it under-reports them).
+    let sc = config.scale_errors_by_chi2
+        && !(config.weighting == PtcWeighting::Statistical && f.chi2_red() < 1.0);
     let np = f.params.len();
     let param_cov: Vec<f64> = (0..np * np).map(|k| f.cov_ij(k / np, k % np, sc)).collect();
     let (gain, gain_err, ron_adu, ron_err_adu, ron_e, ron_err_e, a00, a00_err) = match model {
@@ -594,7 +599,8 @@ pub fn fit_ptc(points: &[PtcPoint], model: PtcModel, config: &PtcFitConfig) -> R
             let (a0, a1, a2) = (f.params[0], f.params[1], f.params[2]);
             let g = 1.0 / a1;
             let g_err = f.err(1, sc) / (a1 * a1);
-            let ron = a0.max(0.0).sqrt();
+            // A non-positive intercept: the read noise is not measurable from these points (NaN).
+            let ron = if a0 > 0.0 { a0.sqrt() } else { f64::NAN };
             let ron_err = if a0 > 0.0 {
                 f.err(0, sc) / (2.0 * ron)
             } else {
@@ -623,7 +629,7 @@ pub fn fit_ptc(points: &[PtcPoint], model: PtcModel, config: &PtcFitConfig) -> R
         }
         PtcModel::ExpApprox => {
             let (a00, g, n) = (f.params[0], f.params[1], f.params[2]);
-            let ron_e = n.max(0.0).sqrt();
+            let ron_e = if n > 0.0 { n.sqrt() } else { f64::NAN };
             let ron_err_e = if n > 0.0 {
                 f.err(2, sc) / (2.0 * ron_e)
             } else {
