@@ -9,7 +9,7 @@ use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use vison_ccd::fits::{HduSelector, ImageDataRef, ProductHdu, geometry_keys, read_image};
+use vison_ccd::fits::{HduSelector, geometry_keys, read_image};
 use vison_ccd::ops::{ProfileAxis, Reducer, profile};
 use vison_ccd::stats::Trim;
 use vison_ccd::{Frame, FrameGeometry, Header, Quadrant, Section, read_frame};
@@ -17,6 +17,7 @@ use vison_ccd::{Frame, FrameGeometry, Header, Quadrant, Section, read_frame};
 use crate::config::BiasConfig;
 use crate::error::{Error, Result};
 use crate::flags::{Flag, Flags};
+use crate::master::{MasterNames, write_master_product};
 use crate::measure::{clipped_mean_std, ron_two_way};
 use crate::prep::{PreparedRows, frame_offsets};
 use crate::report::{Plot, compliance_block, figure, per_quadrant_vs_obsid};
@@ -308,29 +309,19 @@ impl BiasTask {
                 "STACK: offset-subtracted master bias (ADU); add OFFS_<Q> for the raw level.",
             );
             let mask: Array2<u8> = stack.n_used.mapv(|n| u8::from(n == 0));
-            let mut ext = Header::new();
-            geometry_keys(&g, &mut ext);
             let rel = format!("products/{}", master_bias_name(ccd));
-            vison_ccd::write_product(
+            write_master_product(
                 &env.test_dir.join(&rel),
                 &primary,
-                &[
-                    ProductHdu {
-                        name: "STACK".into(),
-                        header: ext.clone(),
-                        data: ImageDataRef::F32(stack.value.view()),
-                    },
-                    ProductHdu {
-                        name: "STD".into(),
-                        header: ext.clone(),
-                        data: ImageDataRef::F32(stack.std.view()),
-                    },
-                    ProductHdu {
-                        name: "MASK".into(),
-                        header: ext.clone(),
-                        data: ImageDataRef::U8(mask.view()),
-                    },
-                ],
+                &g,
+                &MasterNames {
+                    value: "STACK",
+                    error: "STD",
+                    mask: "MASK",
+                },
+                stack.value.view(),
+                stack.std.view(),
+                mask.view(),
             )?;
             env.step_progress("meta", u64::from(ccd), 3);
             ccds.insert(

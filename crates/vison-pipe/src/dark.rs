@@ -7,9 +7,7 @@ use std::path::PathBuf;
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use vison_ccd::fits::{
-    HduSelector, ImageDataRef, ProductHdu, geometry_keys, inspect_fits, read_image,
-};
+use vison_ccd::fits::{HduSelector, inspect_fits, read_image};
 use vison_ccd::stack::StackMethod;
 use vison_ccd::{FrameGeometry, Header, Quadrant, Section};
 
@@ -17,6 +15,7 @@ use crate::bias::{master_bias_name, step_err};
 use crate::config::DarkConfig;
 use crate::error::Result;
 use crate::flags::{Flag, Flags};
+use crate::master::{MasterNames, write_master_product};
 use crate::measure::clipped_mean_std;
 use crate::prep::{PreparedRows, frame_offsets, min_stack};
 use crate::report::{Plot, figure};
@@ -306,29 +305,19 @@ impl DarkTask {
             primary
                 .add_comment("DARK: stacked offset-subtracted darks minus the master bias (ADU).");
             primary.add_comment("MASK: 1 hot pixel, 2 hot column.");
-            let mut ext = Header::new();
-            geometry_keys(&g, &mut ext);
             let rel = format!("products/EUC_DK_ROE1_CCD{ccd}.fits");
-            vison_ccd::write_product(
+            write_master_product(
                 &env.test_dir.join(&rel),
                 &primary,
-                &[
-                    ProductHdu {
-                        name: "DARK".into(),
-                        header: ext.clone(),
-                        data: ImageDataRef::F32(dark.view()),
-                    },
-                    ProductHdu {
-                        name: "EDARK".into(),
-                        header: ext.clone(),
-                        data: ImageDataRef::F32(prod_stack.std.view()),
-                    },
-                    ProductHdu {
-                        name: "MASK".into(),
-                        header: ext.clone(),
-                        data: ImageDataRef::U8(mask.view()),
-                    },
-                ],
+                &g,
+                &MasterNames {
+                    value: "DARK",
+                    error: "EDARK",
+                    mask: "MASK",
+                },
+                dark.view(),
+                prod_stack.std.view(),
+                mask.view(),
             )?;
             env.step_progress("meta", u64::from(ccd), 3);
             ccds.insert(

@@ -27,6 +27,7 @@ pub mod flatflux;
 mod flatio;
 mod hkcheck;
 mod limits;
+mod master;
 pub mod measure;
 mod nan;
 pub mod nl;
