@@ -6,6 +6,11 @@
 //! 2. Source drift: a polynomial of the stability-frame signal vs elapsed time, normalised to its
 //!    mean over the stability frames, gives a drift factor `d(t)`; the effective exposure of a
 //!    fluence frame is `x = exptime d(t)` (seconds).
+//!    With several filters (NL02: the open filter at low fluences, 880 nm from 15 % up) the
+//!    source flux differs per filter (~10x): `x = r_f exptime d(t)` in seconds of the reference
+//!    filter (the stability frames' filter), where the flux ratio `r_f` of every other filter is
+//!    fitted jointly with the response (the filters share one detector response `S(x)`; the
+//!    columns both filters take fix the ratio), see [`FilterScale`].
 //! 3. Response: the fluence frames inside the fit range are fitted by `S(x) = sum_k c_k x^k`
 //!    (`k = 0..degree`, weighted least squares); the linear reference is `c0 + c1 x` (the
 //!    response at low signal), and the fractional non-linearity is `(S - c0) / (c1 x) - 1`.
@@ -51,38 +56,109 @@ pub struct NonlinFrame {
     /// 1-sigma error of the signal, ADU (0 = unknown: sqrt(signal) is used).
     #[serde(deserialize_with = "crate::nan::f64")]
     pub signal_err_adu: f64,
+    /// Filter of the exposure (OGSE filter index, script `wave`): frames of different filters
+    /// see different source fluxes. One value for every frame of a single-filter sequence.
+    #[serde(default)]
+    pub filter: i64,
 }
 
 /// Roles from exposure times as in vison: 0 = background, the most repeated non-zero exposure
-/// time = stability frames, all others = fluence frames.
+/// time = stability frames, all others = fluence frames (one filter; see
+/// [`classify_frames_per_filter`]).
 #[must_use]
 pub fn classify_frames(exptimes_s: &[f64]) -> Vec<FrameRole> {
-    let mut counts: Vec<(f64, usize)> = Vec::new();
-    for &t in exptimes_s.iter().filter(|t| **t > 0.0) {
+    classify_frames_per_filter(&vec![0; exptimes_s.len()], exptimes_s)
+}
+
+fn same_time(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6 * a.abs().max(b.abs())
+}
+
+/// Roles from filters and exposure times: 0 s = background, the most repeated non-zero
+/// (filter, exposure time) setting = stability frames (reference 4.10: the STAB frames are at
+/// one filter and time), all others = fluence frames. A fluence column of another filter at
+/// the stability time stays a fluence column; a fluence column at the very stability setting
+/// (NL02's 50 % column at 880 nm) cannot be told apart this way: see
+/// [`classify_frames_by_column`]. Ties go to the shorter time.
+///
+/// # Panics
+/// If the slices differ in length.
+#[must_use]
+pub fn classify_frames_per_filter(filters: &[i64], exptimes_s: &[f64]) -> Vec<FrameRole> {
+    assert_eq!(
+        filters.len(),
+        exptimes_s.len(),
+        "one filter per exposure time"
+    );
+    let mut counts: Vec<((i64, f64), usize)> = Vec::new();
+    for (&f, &t) in filters.iter().zip(exptimes_s).filter(|(_, t)| **t > 0.0) {
         match counts
             .iter_mut()
-            .find(|(v, _)| (v - t).abs() <= 1e-6 * t.abs())
+            .find(|((cf, ct), _)| *cf == f && same_time(*ct, t))
         {
             Some(c) => c.1 += 1,
-            None => counts.push((t, 1)),
+            None => counts.push(((f, t), 1)),
         }
     }
     let stab = counts
         .iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.total_cmp(&a.0)))
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.1.total_cmp(&a.0.1)))
         .map(|c| c.0);
-    exptimes_s
+    filters
         .iter()
-        .map(|&t| {
+        .zip(exptimes_s)
+        .map(|(&f, &t)| {
             if t <= 0.0 {
                 FrameRole::Background
-            } else if stab.is_some_and(|s| (s - t).abs() <= 1e-6 * s.abs()) {
+            } else if stab.is_some_and(|(sf, st)| sf == f && same_time(st, t)) {
                 FrameRole::Stability
             } else {
                 FrameRole::Fluence
             }
         })
         .collect()
+}
+
+/// Role named by a script column's comment (reference 4.10: `BGD`, `STAB`, `Fluence<i>`).
+#[must_use]
+pub fn role_of_column_comment(comment: &str) -> Option<FrameRole> {
+    let c = comment.trim();
+    if c.eq_ignore_ascii_case("BGD") {
+        Some(FrameRole::Background)
+    } else if c.eq_ignore_ascii_case("STAB") {
+        Some(FrameRole::Stability)
+    } else if c.len() >= 7 && c[..7].eq_ignore_ascii_case("Fluence") {
+        Some(FrameRole::Fluence)
+    } else {
+        None
+    }
+}
+
+/// Roles from the script column of every frame (its comment, see [`role_of_column_comment`])
+/// when every frame's column names its role; otherwise from filters and exposure times
+/// ([`classify_frames_per_filter`]). A zero exposure time is always background.
+///
+/// # Panics
+/// If the slices differ in length.
+#[must_use]
+pub fn classify_frames_by_column(
+    filters: &[i64],
+    exptimes_s: &[f64],
+    comments: &[Option<&str>],
+) -> Vec<FrameRole> {
+    assert_eq!(comments.len(), exptimes_s.len(), "one comment per exposure");
+    let named: Option<Vec<FrameRole>> = comments
+        .iter()
+        .map(|c| c.and_then(role_of_column_comment))
+        .collect();
+    match named {
+        Some(roles) if !roles.is_empty() => roles
+            .into_iter()
+            .zip(exptimes_s)
+            .map(|(r, &t)| if t <= 0.0 { FrameRole::Background } else { r })
+            .collect(),
+        _ => classify_frames_per_filter(filters, exptimes_s),
+    }
 }
 
 /// Settings of the non-linearity fit.
@@ -142,6 +218,26 @@ pub struct NonlinPoint {
     pub residual_frac: f64,
     /// Whether the point entered the fit.
     pub used: bool,
+    /// Filter of the exposure.
+    #[serde(default)]
+    pub filter: i64,
+    /// Effective exposure `x = r_f exptime d(t)` on the fluence axis, s of the reference filter
+    /// (`exptime d(t)` for a single filter); the argument of [`NonlinResult::response_adu`].
+    #[serde(default, deserialize_with = "crate::nan::f64")]
+    pub exposure_s: f64,
+}
+
+/// Flux of a filter relative to the reference filter: its exposure times are multiplied by
+/// `scale` on the fluence axis.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FilterScale {
+    /// Filter (OGSE filter index).
+    pub filter: i64,
+    /// Flux ratio to the reference filter (1 for the reference filter).
+    #[serde(deserialize_with = "crate::nan::f64")]
+    pub scale: f64,
+    /// Fluence frames of the filter inside the fit range.
+    pub n_used: usize,
 }
 
 /// Non-linearity correction product: `L(S) = sum_k q_k S^k` for `S` in the valid range.
@@ -206,10 +302,18 @@ pub struct NonlinResult {
     /// Scatter of the stability signal, 100 x std / mean, per cent.
     #[serde(deserialize_with = "crate::nan::f64")]
     pub stability_pc: f64,
+    /// Filter whose exposure time is the fluence axis `x` (the stability frames' filter, else
+    /// the filter reaching the highest signal; the only filter of a single-filter sequence).
+    #[serde(default)]
+    pub reference_filter: i64,
+    /// Per filter of the fluence frames, its flux relative to the reference filter (fitted
+    /// jointly with the response when there are several filters).
+    #[serde(default)]
+    pub filter_scales: Vec<FilterScale>,
     /// Response polynomial `S(x)` coefficients, ascending powers of `x` in s, ADU.
     #[serde(deserialize_with = "crate::nan::vec_f64")]
     pub response_coeffs: Vec<f64>,
-    /// Linear slope c1 (flux at low signal), ADU/s.
+    /// Linear slope c1 (flux of the reference filter at low signal), ADU/s.
     #[serde(deserialize_with = "crate::nan::f64")]
     pub linear_slope_adu_per_s: f64,
     /// Per fluence frame.
@@ -255,6 +359,121 @@ fn poly_basis(x: f64, row: &mut [f64]) {
         *r = v;
         v *= x;
     }
+}
+
+/// Reference filter of the fluence axis: the most frequent filter of the stability frames if
+/// it has fluence frames in the fit range, else the filter reaching the highest fitted signal.
+fn reference_filter(
+    stab: &[&NonlinFrame],
+    fl: &[&NonlinFrame],
+    ss: &[f64],
+    used: &[bool],
+    filters: &[(i64, usize)],
+) -> i64 {
+    let mut counts: Vec<(i64, usize)> = Vec::new();
+    for f in stab {
+        match counts.iter_mut().find(|c| c.0 == f.filter) {
+            Some(c) => c.1 += 1,
+            None => counts.push((f.filter, 1)),
+        }
+    }
+    let stab_filter = counts.iter().max_by_key(|c| c.1).map(|c| c.0);
+    if let Some(sf) = stab_filter
+        && filters.iter().any(|(f, n)| *f == sf && *n > 0)
+    {
+        return sf;
+    }
+    fl.iter()
+        .zip(ss)
+        .zip(used)
+        .filter(|(_, u)| **u)
+        .max_by(|a, b| a.0.1.total_cmp(b.0.1))
+        .map_or_else(
+            || filters.first().map_or(0, |f| f.0),
+            |((f, _), _)| f.filter,
+        )
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+/// First guess of the flux ratio of `filter` to `reference`: the ratio of the median signal
+/// rates (signal / effective exposure) of each filter's frames nearest in signal to the other
+/// filter's range (the frames of the shared signal range, where both see the same
+/// non-linearity); frames in the fit range, or all positive ones for a filter without any.
+fn initial_flux_ratio(
+    filter: i64,
+    reference: i64,
+    fl: &[&NonlinFrame],
+    base_x: &[f64],
+    ss: &[f64],
+    used: &[bool],
+) -> f64 {
+    let of = |g: i64| -> Vec<(f64, f64)> {
+        let all: Vec<(f64, f64, bool)> = (0..fl.len())
+            .filter(|&k| fl[k].filter == g && ss[k] > 0.0 && base_x[k] > 0.0)
+            .map(|k| (ss[k], ss[k] / base_x[k], used[k]))
+            .collect();
+        let any_used = all.iter().any(|p| p.2);
+        all.into_iter()
+            .filter(|p| p.2 || !any_used)
+            .map(|p| (p.0, p.1))
+            .collect()
+    };
+    let (a, b) = (of(filter), of(reference));
+    let range = |v: &[(f64, f64)]| {
+        v.iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                (lo.min(p.0), hi.max(p.0))
+            })
+    };
+    let nearest_rate = |v: &[(f64, f64)], (lo, hi): (f64, f64)| {
+        let dist = |s: f64| (lo - s).max(s - hi).max(0.0);
+        let mut d: Vec<(f64, f64)> = v.iter().map(|p| (dist(p.0), p.1)).collect();
+        d.sort_by(|x, y| x.0.total_cmp(&y.0));
+        let inside = d.iter().take_while(|p| p.0 == 0.0).count();
+        median(d.iter().take(inside.max(4)).map(|p| p.1).collect())
+    };
+    let r = nearest_rate(&a, range(&b)) / nearest_rate(&b, range(&a));
+    if r.is_finite() && r > 0.0 {
+        r
+    } else {
+        f64::NAN
+    }
+}
+
+/// Minimum of a unimodal function on `[lo, hi]` by golden-section search, to `tol` in x.
+fn golden_min(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64, tol: f64) -> f64 {
+    let g = 0.5 * (5.0_f64.sqrt() - 1.0);
+    let mut x1 = hi - g * (hi - lo);
+    let mut x2 = lo + g * (hi - lo);
+    let (mut f1, mut f2) = (f(x1), f(x2));
+    while hi - lo > tol {
+        if f1 <= f2 {
+            hi = x2;
+            x2 = x1;
+            f2 = f1;
+            x1 = hi - g * (hi - lo);
+            f1 = f(x1);
+        } else {
+            lo = x1;
+            x1 = x2;
+            f1 = f2;
+            x2 = lo + g * (hi - lo);
+            f2 = f(x2);
+        }
+    }
+    0.5 * (lo + hi)
 }
 
 /// Fit the non-linearity of a sequence (see the module documentation).
@@ -331,7 +550,7 @@ pub fn fit_nonlinearity(frames: &[NonlinFrame], config: &NonlinConfig) -> Result
         let d = drift_poly(t) / drift_norm;
         if d.is_finite() && d > 0.0 { d } else { 1.0 }
     };
-    let xs_all: Vec<f64> = fl
+    let base_x: Vec<f64> = fl
         .iter()
         .map(|f| f.exptime_s * drift_of(f.time_s))
         .collect();
@@ -341,39 +560,117 @@ pub fn fit_nonlinearity(frames: &[NonlinFrame], config: &NonlinConfig) -> Result
         .map(|s| *s >= config.fit_min_adu && *s <= config.fit_max_adu)
         .collect();
     let nterms = config.degree + 1;
+    // Filters of the fluence frames with their frames in the fit range.
+    let mut filters: Vec<(i64, usize)> = Vec::new();
+    for (f, u) in fl.iter().zip(&used) {
+        match filters.iter_mut().find(|(g, _)| *g == f.filter) {
+            Some(e) => e.1 += usize::from(*u),
+            None => filters.push((f.filter, usize::from(*u))),
+        }
+    }
+    filters.sort_by_key(|f| f.0);
+    let n_fitted_filters = filters.iter().filter(|f| f.1 > 0).count();
     let n_used = used.iter().filter(|u| **u).count();
-    if n_used < nterms + 1 {
+    let need = nterms + 1 + n_fitted_filters.saturating_sub(1);
+    if n_used < need {
         return Err(Error::TooSmall {
             what: "fluence frames in the non-linearity fit range",
             got: n_used,
-            need: nterms + 1,
+            need,
         });
     }
-    let x_scale = xs_all
+    let errs: Vec<f64> = fl
         .iter()
-        .copied()
-        .fold(0.0, f64::max)
-        .max(f64::MIN_POSITIVE);
-    let (mut xu, mut su, mut eu) = (Vec::new(), Vec::new(), Vec::new());
-    for k in 0..fl.len() {
-        if used[k] {
-            xu.push(xs_all[k] / x_scale);
-            su.push(ss_all[k]);
-            let e = fl[k].signal_err_adu;
-            eu.push(if e > 0.0 {
-                e
+        .zip(&ss_all)
+        .map(|(f, s)| {
+            if f.signal_err_adu > 0.0 {
+                f.signal_err_adu
             } else {
-                ss_all[k].abs().max(1.0).sqrt()
-            });
+                s.abs().max(1.0).sqrt()
+            }
+        })
+        .collect();
+    let reference = reference_filter(&stab, &fl, &ss_all, &used, &filters);
+    // Response fit for given flux ratios (one per entry of `filters`): coefficients in
+    // ascending powers of x (s of the reference filter), chi^2 and x of every fluence frame.
+    let fit_with = |scales: &[f64]| -> Result<(Vec<f64>, f64, Vec<f64>)> {
+        let xs: Vec<f64> = fl
+            .iter()
+            .zip(&base_x)
+            .map(|(f, x)| {
+                let k = filters.iter().position(|g| g.0 == f.filter).unwrap_or(0);
+                x * scales[k]
+            })
+            .collect();
+        let x_scale = xs
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .fold(0.0, f64::max)
+            .max(f64::MIN_POSITIVE);
+        let (mut xu, mut su, mut eu) = (Vec::new(), Vec::new(), Vec::new());
+        for k in 0..fl.len() {
+            if used[k] {
+                xu.push(xs[k] / x_scale);
+                su.push(ss_all[k]);
+                eu.push(errs[k]);
+            }
+        }
+        let fit = linear_lsq("non-linearity response", &xu, &su, &eu, nterms, poly_basis)?;
+        let coeffs: Vec<f64> = fit
+            .params
+            .iter()
+            .enumerate()
+            .map(|(k, c)| c / x_scale.powi(k as i32))
+            .collect();
+        Ok((coeffs, fit.chi2, xs))
+    };
+    let mut scales: Vec<f64> = filters
+        .iter()
+        .map(|(f, _)| {
+            if *f == reference {
+                1.0
+            } else {
+                initial_flux_ratio(*f, reference, &fl, &base_x, &ss_all, &used)
+            }
+        })
+        .collect();
+    // Flux ratios of the other filters with frames in the fit range: 1-D minimisations of the
+    // response chi^2 in ln(ratio) (coordinate descent over the filters).
+    let free: Vec<usize> = (0..filters.len())
+        .filter(|&k| filters[k].0 != reference && filters[k].1 > 0 && scales[k] > 0.0)
+        .collect();
+    let passes = if free.len() > 1 { 5 } else { 1 };
+    for _ in 0..passes {
+        for &k in &free {
+            let mut centre = scales[k].ln();
+            for _ in 0..8 {
+                let chi2 = |ln_r: f64| {
+                    let mut sc = scales.clone();
+                    sc[k] = ln_r.exp();
+                    fit_with(&sc).map_or(f64::INFINITY, |f| f.1)
+                };
+                let half = 0.15;
+                let best = golden_min(chi2, centre - half, centre + half, 1e-10);
+                let at_edge = (best - centre).abs() > half - 1e-3;
+                centre = best;
+                if !at_edge {
+                    break;
+                }
+            }
+            scales[k] = centre.exp();
         }
     }
-    let fit = linear_lsq("non-linearity response", &xu, &su, &eu, nterms, poly_basis)?;
-    let coeffs: Vec<f64> = fit
-        .params
-        .iter()
-        .enumerate()
-        .map(|(k, c)| c / x_scale.powi(k as i32))
-        .collect();
+    for (k, (f, n)) in filters.iter().enumerate() {
+        if *f != reference && *n == 0 {
+            notes.push(format!(
+                "filter {f}: no fluence frame in the fit range, flux ratio {:.4} from the \
+                 nearest frames",
+                scales[k]
+            ));
+        }
+    }
+    let (coeffs, _, xs_all) = fit_with(&scales)?;
     let c0 = coeffs[0];
     let c1 = coeffs[1];
     let resp = |x: f64| coeffs.iter().rev().fold(0.0, |acc, c| acc * x + c);
@@ -396,12 +693,21 @@ pub fn fit_nonlinearity(frames: &[NonlinFrame], config: &NonlinConfig) -> Result
             nonlin_frac: (s - c0) / (c1 * x) - 1.0,
             residual_frac: rf,
             used: used[k],
+            filter: fl[k].filter,
+            exposure_s: x,
         });
     }
     let rms = (ss_res / n_used as f64).sqrt();
     // Dense evaluation over the fitted x range: maximum non-linearity and the correction.
-    let x_lo = xu.iter().copied().fold(f64::INFINITY, f64::min) * x_scale;
-    let x_hi = xu.iter().copied().fold(0.0, f64::max) * x_scale;
+    let xs_used = || {
+        xs_all
+            .iter()
+            .zip(&used)
+            .filter(|(_, u)| **u)
+            .map(|(x, _)| *x)
+    };
+    let x_lo = xs_used().fold(f64::INFINITY, f64::min);
+    let x_hi = xs_used().fold(0.0, f64::max);
     let ngrid = 400;
     let (mut gs, mut gl, mut gw) = (Vec::new(), Vec::new(), Vec::new());
     let (mut max_nl, mut s_at_max) = (0.0_f64, f64::NAN);
@@ -451,6 +757,16 @@ pub fn fit_nonlinearity(frames: &[NonlinFrame], config: &NonlinConfig) -> Result
         background_adu: background,
         drift_coeffs_adu: drift_coeffs,
         stability_pc,
+        reference_filter: reference,
+        filter_scales: filters
+            .iter()
+            .zip(&scales)
+            .map(|((filter, n_used), scale)| FilterScale {
+                filter: *filter,
+                scale: *scale,
+                n_used: *n_used,
+            })
+            .collect(),
         response_coeffs: coeffs,
         linear_slope_adu_per_s: c1,
         points,
@@ -487,6 +803,156 @@ mod tests {
                 FrameRole::Stability
             ]
         );
+    }
+
+    /// NL02-like script: BGD (0 s), STAB (filter 5, 3.6 s), filter 6 columns (one at the
+    /// stability time), filter 5 columns including the 50 % one at the stability time.
+    fn nl02_like() -> (Vec<i64>, Vec<f64>, Vec<Option<&'static str>>) {
+        let mut f = vec![5, 5, 5, 5];
+        let mut t = vec![0.0, 0.0, 0.0, 3.6];
+        let mut c = vec![Some("BGD"); 3];
+        c.push(Some("STAB"));
+        for (filter, time) in [(6, 1.0), (6, 3.6), (5, 1.0), (5, 3.6), (5, 5.0)] {
+            for _ in 0..4 {
+                f.push(filter);
+                t.push(time);
+                c.push(Some("Fluence"));
+            }
+            f.push(5);
+            t.push(3.6);
+            c.push(Some("STAB"));
+        }
+        (f, t, c)
+    }
+
+    #[test]
+    fn classify_per_filter_and_by_column() {
+        let (f, t, c) = nl02_like();
+        let per_filter = classify_frames_per_filter(&f, &t);
+        let by_col = classify_frames_by_column(&f, &t, &c);
+        for k in 0..t.len() {
+            let want = match c[k] {
+                Some("BGD") => FrameRole::Background,
+                Some("STAB") => FrameRole::Stability,
+                _ => FrameRole::Fluence,
+            };
+            assert_eq!(by_col[k], want, "frame {k}");
+            // Per filter: the other filter's column at the stability time is a fluence column;
+            // only the column at the very stability setting is taken for stability frames.
+            let same_setting = f[k] == 5 && t[k] == 3.6;
+            assert_eq!(
+                per_filter[k] == FrameRole::Stability,
+                same_setting,
+                "frame {k}"
+            );
+        }
+        // Without a role in every comment: the per-filter classification.
+        let mut partial = c.clone();
+        partial[5] = None;
+        assert_eq!(classify_frames_by_column(&f, &t, &partial), per_filter);
+        assert_eq!(
+            role_of_column_comment("Fluence12"),
+            Some(FrameRole::Fluence)
+        );
+        assert_eq!(role_of_column_comment(" stab "), Some(FrameRole::Stability));
+        assert_eq!(role_of_column_comment("EXP3.6"), None);
+        // One filter: as vison.
+        let one = vec![0; t.len()];
+        assert_eq!(classify_frames_per_filter(&one, &t), classify_frames(&t));
+    }
+
+    /// Simulator-like output non-linearity `L (1 + c1 x + c2 x^2)`, `x = L / 65536`.
+    fn nl_out(l: f64) -> f64 {
+        let x = l / 65_536.0;
+        l * (1.0 - 0.012 * x - 0.004 * x * x)
+    }
+
+    /// NL02-like sequence: filter 6 (open, ~893 ADU/s) up to 20 %, filter 5 (880 nm,
+    /// ~9100 ADU/s) from 15 %, STAB frames at filter 5 and 50 %, a 2 % source drift.
+    fn two_filter_frames(flux_a: f64, flux_b: f64) -> Vec<NonlinFrame> {
+        let t_a = 65_536.0 / flux_a;
+        let t_b = 65_536.0 / flux_b;
+        let mut plan: Vec<(FrameRole, i64, f64)> = vec![(FrameRole::Background, 5, 0.0); 3];
+        plan.push((FrameRole::Stability, 5, 0.5 * t_b));
+        let rel = [
+            0.5, 0.7, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 25.0, 50.0, 70.0, 80.0, 85.0, 90.0,
+        ];
+        for (filter, t_fwc, lo, hi) in [(6, t_a, 0.0, 20.0), (5, t_b, 15.0, 110.0)] {
+            for r in rel.iter().filter(|r| **r >= lo && **r <= hi) {
+                for _ in 0..4 {
+                    plan.push((FrameRole::Fluence, filter, r / 100.0 * t_fwc));
+                }
+                plan.push((FrameRole::Stability, 5, 0.5 * t_b));
+            }
+        }
+        let total = plan.len() as f64 * 60.0;
+        plan.iter()
+            .enumerate()
+            .map(|(k, &(role, filter, t))| {
+                let time = k as f64 * 60.0;
+                let drift = 1.0 + 0.02 * time / total;
+                let flux = if filter == 6 { flux_a } else { flux_b };
+                // Deterministic +-1e-5 "noise" alternating between frames.
+                let s = nl_out(flux * t * drift)
+                    * (1.0 + 1e-5 * if k % 2 == 0 { 1.0 } else { -1.0 })
+                    + 5.0;
+                NonlinFrame {
+                    role,
+                    exptime_s: t,
+                    time_s: time,
+                    signal_adu: s,
+                    signal_err_adu: 2e-5 * s + 0.05,
+                    filter,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn two_filters_share_one_curve() {
+        let (flux_a, flux_b) = (893.0, 9102.0);
+        let frames = two_filter_frames(flux_a, flux_b);
+        let res = fit_nonlinearity(&frames, &NonlinConfig::default()).unwrap();
+        assert_eq!(res.quality, FitQuality::Ok, "{:?}", res.notes);
+        // Fluence axis in seconds of the stability filter; filter 6 scaled by its flux ratio.
+        assert_eq!(res.reference_filter, 5);
+        let sc: Vec<(i64, f64)> = res
+            .filter_scales
+            .iter()
+            .map(|f| (f.filter, f.scale))
+            .collect();
+        assert_eq!(sc.len(), 2);
+        assert_eq!(sc[0], (5, 1.0));
+        assert!((sc[1].1 / (flux_a / flux_b) - 1.0).abs() < 2e-4, "{sc:?}");
+        // The curve (as reported: S / L(S) - 1 at a measured signal) against the truth.
+        for lin in [1_000.0, 10_000.0, 30_000.0, 50_000.0] {
+            let want = nl_out(lin) / lin - 1.0;
+            let got = res.correction.nonlin_frac(nl_out(lin));
+            assert!((got - want).abs() < 1e-4, "{lin}: {got} vs {want}");
+        }
+        // Every point on the shared axis: the measured non-linearity follows the truth.
+        for p in res.points.iter().filter(|p| p.used) {
+            let l = p.linear_adu - res.response_coeffs[0];
+            let want = nl_out(l) / l - 1.0;
+            assert!((p.nonlin_frac - want).abs() < 2e-4, "{p:?}");
+            assert!(
+                (res.nonlin_frac_at(p.exposure_s) - want).abs() < 1e-4,
+                "{p:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn two_filters_on_one_time_axis_are_wrong() {
+        // The former behaviour: both filters' exposure times on one axis (one filter index).
+        let frames: Vec<NonlinFrame> = two_filter_frames(893.0, 9102.0)
+            .into_iter()
+            .map(|f| NonlinFrame { filter: 0, ..f })
+            .collect();
+        let res = fit_nonlinearity(&frames, &NonlinConfig::default()).unwrap();
+        let want = nl_out(30_000.0) / 30_000.0 - 1.0;
+        let got = res.correction.nonlin_frac(nl_out(30_000.0));
+        assert!((got - want).abs() > 1e-2, "{got} vs {want}");
     }
 
     #[test]

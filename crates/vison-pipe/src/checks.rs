@@ -143,6 +143,21 @@ pub(crate) fn run_check(env: &TaskEnv<'_>, ingest: &IngestState) -> Result<Check
     Ok(st)
 }
 
+/// Whether the image-minus-prescan offset check (+- the gradient limits) applies to a frame:
+/// bias frames only (reference 4.1 "img for bias", 4.2), i.e. every frame of BIAS01/BIAS02 and
+/// the zero-exposure frames of the other tests (e.g. the NL background frames); never the
+/// exposed frames of the flat-field family, whose image holds the signal, nor DARK01 (its
+/// image is checked against the dark fluence limits).
+pub(crate) fn image_gradient_checked(test: &str, exptime_s: f64) -> bool {
+    if test.starts_with("BIAS") {
+        true
+    } else if test.starts_with("DARK") {
+        false
+    } else {
+        exptime_s == 0.0
+    }
+}
+
 /// Per-frame limits -> flags with reasons (aggregated per CCD/quadrant), and the compliance
 /// tables (mean over exposures per CCD/quadrant).
 fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, is_dark: bool) {
@@ -162,8 +177,9 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, is_dark: bool) {
             );
         }
     }
-    // (flag, description, value fn, limits fn(ccd, q))
+    // (name, flags, description, unit, value fn, limits fn(ccd, q), frames checked)
     type Lims<'b> = Box<dyn Fn(u8, &str) -> (f64, f64) + 'b>;
+    type Frames<'b> = Box<dyn Fn(&FrameCheck) -> bool + 'b>;
     type Check<'b> = (
         &'static str,
         Vec<Flag>,
@@ -171,7 +187,9 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, is_dark: bool) {
         &'static str,
         fn(&QuadCheck) -> f64,
         Lims<'b>,
+        Frames<'b>,
     );
+    let all = || -> Frames<'_> { Box::new(|_| true) };
     let tol = lim.offset_tolerance_adu;
     let block = &env.block;
     let checks: Vec<Check<'_>> = {
@@ -186,6 +204,7 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, is_dark: bool) {
                     let e = block.expected_adu(c, q);
                     (e - tol, e + tol)
                 }),
+                all(),
             ),
             (
                 "gradient_overscan",
@@ -194,6 +213,7 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, is_dark: bool) {
                 "ADU",
                 |q| q.offset_ove_adu - q.offset_pre_adu,
                 Box::new(move |_, _| (lim.gradient_adu[0], lim.gradient_adu[1])),
+                all(),
             ),
             (
                 "ron_prescan",
@@ -202,6 +222,7 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, is_dark: bool) {
                 "ADU",
                 |q| q.ron_pre_adu,
                 Box::new(move |_, _| (lim.ron_adu[0], lim.ron_adu[1])),
+                all(),
             ),
             (
                 "saturation",
@@ -210,6 +231,7 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, is_dark: bool) {
                 "fraction",
                 |q| q.saturated_frac,
                 Box::new(move |_, _| (lim.saturation_frac[0], lim.saturation_frac[1])),
+                all(),
             ),
         ];
         if is_dark {
@@ -220,20 +242,30 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, is_dark: bool) {
                 "ADU",
                 |q| q.offset_img_adu - 0.5 * (q.offset_pre_adu + q.offset_ove_adu),
                 Box::new(move |_, _| (lim.dark_fluence_img_adu[0], lim.dark_fluence_img_adu[1])),
+                all(),
             ));
-        } else {
+        }
+        // Reference 4.1/4.2: the image offset (img - pre gradient) is a check of bias frames
+        // only; on exposed frames the image holds the signal.
+        let test = env.test.as_str();
+        if st
+            .frames
+            .iter()
+            .any(|f| image_gradient_checked(test, f.exptime_s))
+        {
             v.push((
                 "gradient_image",
                 vec![Flag::POORQUALDATA],
-                "image minus prescan offset",
+                "image minus prescan offset (bias frames)",
                 "ADU",
                 |q| q.offset_img_adu - q.offset_pre_adu,
                 Box::new(move |_, _| (lim.gradient_adu[0], lim.gradient_adu[1])),
+                Box::new(move |f: &FrameCheck| image_gradient_checked(test, f.exptime_s)),
             ));
         }
         v
     };
-    for (name, fl, desc, unit, value, lims) in &checks {
+    for (name, fl, desc, unit, value, lims, checked) in &checks {
         let mut table = ComplianceTable {
             description: desc.to_string(),
             unit: unit.to_string(),
@@ -245,6 +277,7 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, is_dark: bool) {
                 let (lo, hi) = lims(ccd, qn);
                 let vals: Vec<(i64, f64)> = st
                     .usable(ccd)
+                    .filter(|f| checked(f))
                     .filter_map(|f| f.quads.get(qn).map(|c| (f.obsid, value(c))))
                     .collect();
                 if vals.is_empty() {
@@ -301,4 +334,28 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, is_dark: bool) {
         }
     }
     st.flags = flags;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::image_gradient_checked;
+
+    #[test]
+    fn image_gradient_is_a_bias_frame_check() {
+        assert!(image_gradient_checked("BIAS01", 0.0));
+        assert!(image_gradient_checked("BIAS02", 0.0));
+        assert!(!image_gradient_checked("DARK01", 565.0));
+        // Flat family: exposed frames are not checked, zero-exposure (background) frames are.
+        for t in [
+            "FLAT01",
+            "PTC02_590",
+            "NL01",
+            "NL02",
+            "FLATFLUX00_800",
+            "BF01",
+        ] {
+            assert!(!image_gradient_checked(t, 7.2), "{t}");
+        }
+        assert!(image_gradient_checked("NL02", 0.0));
+    }
 }

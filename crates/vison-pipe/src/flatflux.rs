@@ -206,6 +206,8 @@ mod tests {
             time_s: 0.0,
             signal_adu,
             signal_err_adu: 1.0,
+            wave: None,
+            label: String::new(),
         }
     }
 

@@ -18,6 +18,8 @@ pub(crate) struct FlatExposure {
     pub(crate) exptime_s: f64,
     /// Seconds since the first exposure of the test (from the EXP_LOG date).
     pub(crate) time_s: f64,
+    /// Filter index (`wave`) of the EXP_LOG (NL02 takes two filters).
+    pub(crate) wave: Option<i64>,
     pub(crate) label: String,
     pub(crate) path: PathBuf,
     pub(crate) check: FrameCheck,
@@ -49,6 +51,7 @@ pub(crate) fn exposures(st: &TaskState, ccd: u8) -> Result<Vec<FlatExposure>> {
                 obsid: fc.obsid,
                 exptime_s: e.exptime_s,
                 time_s,
+                wave: e.wave,
                 label: e.label.clone(),
                 path: f.path.clone(),
                 check: fc.clone(),

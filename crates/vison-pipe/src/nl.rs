@@ -1,8 +1,10 @@
 //! NL01 / NL02 (reference 4.10, 6.5): non-linearity from the exposure-time series with
 //! stability-monitoring frames. Per frame and quadrant the image-area signal (clipped mean,
-//! offset subtracted); per quadrant `vison_flat::nonlin` corrects the lamp drift from the
-//! stability frames, fits the response polynomial and derives the correction product
-//! (coefficients + valid range, written to `products/`).
+//! offset subtracted) with the frame's filter (`wave`) and script column; per quadrant
+//! `vison_flat::nonlin` corrects the lamp drift from the stability frames, puts the filters on
+//! one fluence axis (NL02: open filter and 880 nm, flux ratio fitted), fits the response
+//! polynomial and derives the correction product (coefficients + valid range, written to
+//! `products/`).
 
 use std::collections::BTreeMap;
 
@@ -13,7 +15,7 @@ use vison_ccd::Quadrant;
 use vison_ccd::stats::clipped_stats;
 use vison_flat::FitQuality;
 use vison_flat::nonlin::{
-    NonlinConfig, NonlinFrame, NonlinResult, classify_frames, fit_nonlinearity,
+    NonlinConfig, NonlinFrame, NonlinResult, classify_frames_by_column, fit_nonlinearity,
 };
 use vison_sim::ogse::ShutterCalibration;
 
@@ -46,6 +48,12 @@ pub struct NlSignal {
     /// Its standard error, ADU.
     #[serde(deserialize_with = "crate::nan::f64")]
     pub signal_err_adu: f64,
+    /// Filter index (`wave`) of the exposure, when the EXP_LOG has it.
+    #[serde(default)]
+    pub wave: Option<i64>,
+    /// Script column label (`col001` ...).
+    #[serde(default)]
+    pub label: String,
 }
 
 /// State of the `signals` step.
@@ -64,23 +72,60 @@ pub struct NlFits {
     pub product: String,
 }
 
-/// Non-linearity frames of one quadrant from its signals (pure): roles from the exposure
-/// times (0 s background, the most repeated time = stability, others fluence).
+/// Non-linearity frames of one quadrant from its signals (pure). Roles from the script
+/// columns' comments (`column_comments`: label -> `BGD` / `STAB` / `Fluence<i>`) when every
+/// frame's column names one, else from the filters and exposure times (0 s background, the
+/// most repeated (filter, time) = stability, others fluence); see
+/// [`vison_flat::nonlin::classify_frames_by_column`]. NL02's 50 % column at 880 nm has the
+/// stability frames' filter and time and is told apart by its column only.
+///
+/// Each frame keeps its filter: the fit puts the filters (NL02: open filter and 880 nm, ~10x
+/// apart in flux) on one fluence axis with a fitted flux ratio per filter.
 ///
 /// The fluence axis uses the actual exposure times of the chamber shutter calibration (OGSE
 /// product): its commanded-to-actual offsets (0-30 ms, not constant) would otherwise appear as
 /// a ~0.1 % detector non-linearity.
-pub fn nl_frames(signals: &[&NlSignal], shutter: &ShutterCalibration) -> Vec<NonlinFrame> {
-    let roles = classify_frames(&signals.iter().map(|s| s.exptime_s).collect::<Vec<_>>());
+pub fn nl_frames(
+    signals: &[&NlSignal],
+    shutter: &ShutterCalibration,
+    column_comments: &BTreeMap<String, String>,
+) -> Vec<NonlinFrame> {
+    let filters: Vec<i64> = signals.iter().map(|s| s.wave.unwrap_or(-1)).collect();
+    let exptimes: Vec<f64> = signals.iter().map(|s| s.exptime_s).collect();
+    let comments: Vec<Option<&str>> = signals
+        .iter()
+        .map(|s| column_comments.get(&s.label).map(String::as_str))
+        .collect();
+    let roles = classify_frames_by_column(&filters, &exptimes, &comments);
     signals
         .iter()
         .zip(roles)
-        .map(|(s, role)| NonlinFrame {
+        .zip(filters)
+        .map(|((s, role), filter)| NonlinFrame {
             role,
             exptime_s: shutter.actual_exptime_s(s.exptime_s),
             time_s: s.time_s,
             signal_adu: s.signal_adu,
             signal_err_adu: s.signal_err_adu,
+            filter,
+        })
+        .collect()
+}
+
+/// Comments of the script columns of a test by label (`col001` -> `BGD`), from its definition
+/// (empty when the definition is not available).
+fn column_comments(env: &TaskEnv<'_>) -> BTreeMap<String, String> {
+    let sel = env.cfg.select_for(&env.test);
+    let Ok(def) = crate::data::test_definition(&env.test, &sel, env.elvis) else {
+        return BTreeMap::new();
+    };
+    def.columns
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            c.get("comments")
+                .and_then(|v| v.as_str())
+                .map(|t| (vison_sim::TestDef::column_label(i), t.to_string()))
         })
         .collect()
 }
@@ -109,6 +154,8 @@ pub(crate) fn measure_signals(env: &TaskEnv<'_>, st: &TaskState) -> Result<Vec<N
                         time_s: e.time_s,
                         signal_adu: s.mean,
                         signal_err_adu: s.std / (s.n.max(1) as f64).sqrt(),
+                        wave: e.wave,
+                        label: e.label.clone(),
                     }
                 })
                 .collect())
@@ -148,6 +195,7 @@ impl NlTask {
             .ok_or_else(|| step_err(&self.name, "fit", "signals step missing"))?;
         let cfg = NonlinConfig::default();
         let shutter = env.cfg.shutter_calibration()?;
+        let comments = column_comments(env);
         let mut flags = Flags::new();
         let mut ccds: BTreeMap<String, BTreeMap<String, NonlinResult>> = BTreeMap::new();
         for ccd in 1..=3u8 {
@@ -160,7 +208,7 @@ impl NlTask {
                 if sel.is_empty() {
                     continue;
                 }
-                match fit_nonlinearity(&nl_frames(&sel, &shutter), &cfg) {
+                match fit_nonlinearity(&nl_frames(&sel, &shutter, &comments), &cfg) {
                     Ok(r) => {
                         if r.quality != FitQuality::Ok {
                             flags.raise(

@@ -48,6 +48,7 @@ fn nonlinearity_curve_recovered_within_0p1_percent() {
                 time_s: time,
                 signal_adu: s + sigma * noise.sample(&mut rng),
                 signal_err_adu: sigma,
+                filter: 0,
             }
         })
         .collect();
