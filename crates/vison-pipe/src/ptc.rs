@@ -97,6 +97,29 @@ pub struct QuadPtc {
 pub struct PtcFits {
     /// Fits.
     pub ccds: BTreeMap<String, BTreeMap<String, QuadPtc>>,
+    /// Gains product (`{"CCD1": {"E": gain_e_per_adu, ...}, ...}`, the format of
+    /// `calibration.gains_file`), relative to the test folder; empty if none was written.
+    #[serde(default)]
+    pub gains_product: String,
+}
+
+/// The headline gains of the fits, in the format of `calibration.gains_file` (pure; quadrants
+/// without a finite gain are left out).
+pub fn gains_of(
+    ccds: &BTreeMap<String, BTreeMap<String, QuadPtc>>,
+) -> BTreeMap<String, BTreeMap<String, f64>> {
+    ccds.iter()
+        .map(|(ccd, qs)| {
+            let g = qs
+                .iter()
+                .filter_map(|(q, f)| {
+                    let g = f.exp_approx.as_ref()?.gain_e_per_adu;
+                    g.is_finite().then(|| (q.clone(), g))
+                })
+                .collect();
+            (ccd.clone(), g)
+        })
+        .collect()
 }
 
 /// Mean-variance points of pairs (pure).
@@ -456,8 +479,13 @@ impl PtcTask {
                     .insert(q.name().to_string(), f);
             }
         }
-        let v =
-            serde_json::to_value(PtcFits { ccds }).map_err(|e| step_err(&self.name, "fit", e))?;
+        let gains_product = format!("products/EUC_GAIN_{}.json", self.name);
+        crate::atomic::write_json_atomic(&env.test_dir.join(&gains_product), &gains_of(&ccds))?;
+        let v = serde_json::to_value(PtcFits {
+            gains_product,
+            ccds,
+        })
+        .map_err(|e| step_err(&self.name, "fit", e))?;
         Ok((v, flags))
     }
 }
@@ -555,7 +583,8 @@ pub(crate) fn gains_table(a: &Analysis) -> vison_report::DataTable {
             "gain quadratic [e-/ADU]",
             "gain cubic [e-/ADU]",
             "gain cov-model [e-/ADU]",
-            "RON [e-]",
+            "RON PTC [e-]",
+            "RON prescan [e-]",
             "full well [e-]",
             "PTC turn-off [ADU]",
             "a00 [1/e-]",
@@ -573,6 +602,7 @@ pub(crate) fn gains_table(a: &Analysis) -> vison_report::DataTable {
                 Cell::number(g("gain_cubic_e_per_adu")),
                 Cell::number(g("gain_covmodel_e_per_adu")),
                 Cell::number(g("ron_ptc_e")),
+                Cell::number(g("ron_prescan_adu") * g("gain_e_per_adu")),
                 Cell::number(g("fullwell_e")),
                 Cell::number(g("turnoff_adu")),
                 Cell::number(g("a00_per_e")),
@@ -602,6 +632,13 @@ impl Task for PtcTask {
     fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Analysis {
         let mut a = Analysis::default();
         if let Some(f) = state.step::<PtcFits>("fit") {
+            if !f.gains_product.is_empty() {
+                a.products.push((
+                    f.gains_product.clone(),
+                    "gain per CCD and quadrant, e-/ADU (JSON; usable as calibration.gains_file)"
+                        .into(),
+                ));
+            }
             ptc_figures(&f, &mut a);
             if let Ok(v) = serde_json::to_value(&f) {
                 a.details.insert("ptc_fits".into(), v);

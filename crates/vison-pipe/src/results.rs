@@ -392,13 +392,28 @@ pub(crate) fn write_outputs(
     state: &TaskState,
     outcome: &mut TaskOutcome,
 ) -> Result<()> {
-    let analysis = if state.check.is_some() {
+    let mut analysis = if state.check.is_some() {
         let a =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| task.summarize(env, state)));
         a.unwrap_or_default()
     } else {
         Analysis::default()
     };
+    // The report's tables see the check figures (prescan RON, offsets) too; the task's own
+    // figures take precedence, as in results.json.
+    for (c, qs) in check_figures(state) {
+        for (q, figs) in qs {
+            let m = analysis
+                .ccds
+                .entry(c.clone())
+                .or_default()
+                .entry(q)
+                .or_default();
+            for (k, v) in figs {
+                m.entry(k).or_insert(v);
+            }
+        }
+    }
     let results = build_results(env, state, &analysis, outcome);
     write_json_atomic(&env.test_dir.join("results.json"), &results)?;
     write_atomic(

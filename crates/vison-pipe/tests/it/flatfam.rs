@@ -104,6 +104,11 @@ fn ptc01_recovers_gain_read_noise_and_full_well() {
             k.abs(format!("{ccd}{q} turn-off / full well"), to, 0.85, 0.15);
         }
     }
+    assert!(
+        r.products.iter().any(|p| p.contains("EUC_GAIN_PTC01.json")),
+        "gains product: {:?}",
+        r.products
+    );
     k.assert(&r);
 }
 
