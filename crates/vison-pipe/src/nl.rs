@@ -285,6 +285,20 @@ impl Task for NlTask {
                     m.insert("nl_signal_at_max_adu".into(), r.signal_at_max_nonlin_adu);
                     m.insert("nl_rms_residual_frac".into(), r.rms_residual_frac);
                     m.insert("nl_stability_pc".into(), r.stability_pc);
+                    // Several filters (NL02): each one's flux relative to the reference filter.
+                    for fs in r
+                        .filter_scales
+                        .iter()
+                        .filter(|f| f.filter != r.reference_filter)
+                    {
+                        m.insert(
+                            format!(
+                                "nl_flux_ratio_filter{}_to_{}",
+                                fs.filter, r.reference_filter
+                            ),
+                            fs.scale,
+                        );
+                    }
                     for s in [10_000.0, 30_000.0, 50_000.0] {
                         m.insert(
                             format!("nl_frac_at_{}_adu", s as u64),

@@ -332,6 +332,18 @@ fn nl02_recovers_the_non_linearity_curve() {
                     1e-3,
                 );
             }
+            // The fitted flux ratio of the two filters is the inverse ratio of their times to
+            // full well in the chamber-B profile (7.2 s at 880 nm, 73.4 s open): 0.0981.
+            let ratios: Vec<f64> = r.ccds[ccd][q]
+                .iter()
+                .filter(|(key, _)| key.starts_with("nl_flux_ratio_filter"))
+                .filter_map(|(_, v)| v.as_f64())
+                .collect();
+            let want = 7.2 / 73.4;
+            let got = ratios
+                .first()
+                .map_or(f64::NAN, |&v| if v > 1.0 { 1.0 / v } else { v });
+            k.rel(format!("{ccd}{q} filter flux ratio"), got, want, 0.01);
         }
     }
     // The image-minus-prescan check is for bias frames: the exposed flats are not flagged.
