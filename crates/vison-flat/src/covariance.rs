@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::stats::median_in_place;
-use crate::{Error, Result};
+use crate::{Error, Result, check_mask, check_shape};
 
 /// Settings of the covariance kernel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -283,15 +283,7 @@ pub fn image_covariance(
 ) -> Result<CovarianceMap> {
     check_config(&image, config)?;
     let (rows, cols) = image.dim();
-    if let Some(m) = &mask
-        && m.dim() != image.dim()
-    {
-        return Err(Error::ShapeMismatch {
-            what: "mask",
-            got: [m.dim().0, m.dim().1],
-            expected: [rows, cols],
-        });
-    }
+    check_mask(mask.as_ref(), image.dim())?;
     let mut valid = Array2::<bool>::from_elem((rows, cols), true);
     Zip::from(&mut valid)
         .and(&image)
@@ -485,22 +477,8 @@ pub fn pair_covariance(
     mask: Option<ArrayView2<'_, bool>>,
     config: &CovarianceConfig,
 ) -> Result<PairCovariance> {
-    if frame1.dim() != frame2.dim() {
-        return Err(Error::ShapeMismatch {
-            what: "frame2",
-            got: [frame2.dim().0, frame2.dim().1],
-            expected: [frame1.dim().0, frame1.dim().1],
-        });
-    }
-    if let Some(m) = &mask
-        && m.dim() != frame1.dim()
-    {
-        return Err(Error::ShapeMismatch {
-            what: "mask",
-            got: [m.dim().0, m.dim().1],
-            expected: [frame1.dim().0, frame1.dim().1],
-        });
-    }
+    check_shape("frame2", frame2.dim(), frame1.dim())?;
+    check_mask(mask.as_ref(), frame1.dim())?;
     let (s1, n1) = masked_mean(&frame1, mask.as_ref());
     let (s2, n2) = masked_mean(&frame2, mask.as_ref());
     if n1 == 0 || n2 == 0 {

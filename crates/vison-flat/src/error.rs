@@ -48,3 +48,28 @@ pub enum Error {
 
 /// Result alias of the crate.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// `ShapeMismatch` for `what` unless `got` (a 2-D `dim()`) equals `expected`.
+pub(crate) fn check_shape(
+    what: &'static str,
+    got: (usize, usize),
+    expected: (usize, usize),
+) -> Result<()> {
+    if got == expected {
+        Ok(())
+    } else {
+        Err(Error::ShapeMismatch {
+            what,
+            got: [got.0, got.1],
+            expected: [expected.0, expected.1],
+        })
+    }
+}
+
+/// `ShapeMismatch` unless the optional mask has the shape `expected`.
+pub(crate) fn check_mask(
+    mask: Option<&ndarray::ArrayView2<'_, bool>>,
+    expected: (usize, usize),
+) -> Result<()> {
+    mask.map_or(Ok(()), |m| check_shape("mask", m.dim(), expected))
+}

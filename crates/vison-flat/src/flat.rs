@@ -13,7 +13,7 @@ use vison_ccd::model2d;
 
 use crate::stats::{median, median_in_place, sigma_clipped_stats};
 use crate::tiles::{Tile, tile_grid};
-use crate::{Error, Result};
+use crate::{Error, Result, check_mask};
 
 /// Smooth illumination model used to normalise each flat.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -233,15 +233,7 @@ pub fn master_flat(
             });
         }
     }
-    if let Some(m) = &mask
-        && m.dim() != shape
-    {
-        return Err(Error::ShapeMismatch {
-            what: "mask",
-            got: [m.dim().0, m.dim().1],
-            expected: [shape.0, shape.1],
-        });
-    }
+    check_mask(mask.as_ref(), shape)?;
     let fluences: Vec<f64> = frames
         .iter()
         .map(|f| {
@@ -344,25 +336,8 @@ pub fn prnu(
     clip_sigma: f64,
 ) -> Result<PrnuResult> {
     let (r, c) = flat.dim();
-    if let Some(m) = &mask
-        && m.dim() != (r, c)
-    {
-        return Err(Error::ShapeMismatch {
-            what: "mask",
-            got: [m.dim().0, m.dim().1],
-            expected: [r, c],
-        });
-    }
-    let all = valid_values(
-        &flat,
-        mask.as_ref(),
-        Tile {
-            start0_px: 0,
-            start1_px: 0,
-            size0_px: r,
-            size1_px: c,
-        },
-    );
+    check_mask(mask.as_ref(), (r, c))?;
+    let all = valid_values(&flat, mask.as_ref(), Tile::whole((r, c)));
     if all.len() < 2 {
         return Err(Error::TooSmall {
             what: "valid pixels for the PRNU",
@@ -402,15 +377,7 @@ pub fn defect_mask(
     config: &DefectConfig,
 ) -> Result<DefectMask> {
     let (rows, cols) = flat.dim();
-    if let Some(m) = &mask
-        && m.dim() != (rows, cols)
-    {
-        return Err(Error::ShapeMismatch {
-            what: "mask",
-            got: [m.dim().0, m.dim().1],
-            expected: [rows, cols],
-        });
-    }
+    check_mask(mask.as_ref(), (rows, cols))?;
     let mut flags = Array2::<u8>::zeros((rows, cols));
     Zip::indexed(&mut flags)
         .and(&flat)
@@ -510,25 +477,8 @@ pub fn fluence_check(
     saturation_adu: f64,
 ) -> Result<FluenceCheck> {
     let (r, c) = image.dim();
-    if let Some(m) = &mask
-        && m.dim() != (r, c)
-    {
-        return Err(Error::ShapeMismatch {
-            what: "mask",
-            got: [m.dim().0, m.dim().1],
-            expected: [r, c],
-        });
-    }
-    let v = valid_values(
-        &image,
-        mask.as_ref(),
-        Tile {
-            start0_px: 0,
-            start1_px: 0,
-            size0_px: r,
-            size1_px: c,
-        },
-    );
+    check_mask(mask.as_ref(), (r, c))?;
+    let v = valid_values(&image, mask.as_ref(), Tile::whole((r, c)));
     if v.is_empty() {
         return Err(Error::TooSmall {
             what: "valid pixels for the fluence check",

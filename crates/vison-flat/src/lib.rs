@@ -30,5 +30,6 @@ mod stats;
 mod tiles;
 
 pub use error::{Error, Result};
+pub(crate) use error::{check_mask, check_shape};
 pub use lsq::FitQuality;
 pub use tiles::{Tile, tile_grid};

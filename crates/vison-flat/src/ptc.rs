@@ -19,7 +19,7 @@ use crate::covariance::PairCovariance;
 use crate::lsq::{FitQuality, LsqFit, levenberg_marquardt, linear_lsq};
 use crate::stats::{mad_std, mean_var, median};
 use crate::tiles::{Tile, tile_grid};
-use crate::{Error, Result};
+use crate::{Error, Result, check_mask, check_shape};
 
 /// One mean-variance point (a flat pair, or one tile of a flat pair).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -73,22 +73,8 @@ fn check_pair(
     f2: &ArrayView2<'_, f32>,
     mask: Option<&ArrayView2<'_, bool>>,
 ) -> Result<()> {
-    if f1.dim() != f2.dim() {
-        return Err(Error::ShapeMismatch {
-            what: "frame2",
-            got: [f2.dim().0, f2.dim().1],
-            expected: [f1.dim().0, f1.dim().1],
-        });
-    }
-    if let Some(m) = mask
-        && m.dim() != f1.dim()
-    {
-        return Err(Error::ShapeMismatch {
-            what: "mask",
-            got: [m.dim().0, m.dim().1],
-            expected: [f1.dim().0, f1.dim().1],
-        });
-    }
+    check_shape("frame2", f2.dim(), f1.dim())?;
+    check_mask(mask, f1.dim())?;
     Ok(())
 }
 
@@ -204,12 +190,7 @@ pub fn pair_point(
 ) -> Result<PtcPoint> {
     check_pair(&frame1, &frame2, mask.as_ref())?;
     let (r, c) = frame1.dim();
-    let tile = Tile {
-        start0_px: 0,
-        start1_px: 0,
-        size0_px: r,
-        size1_px: c,
-    };
+    let tile = Tile::whole((r, c));
     tile_stats(&frame1, &frame2, mask.as_ref(), tile, clip_sigma)
         .map(|t| t.point)
         .ok_or(Error::TooSmall {

@@ -16,6 +16,17 @@ pub struct Tile {
 }
 
 impl Tile {
+    /// The whole region of shape `(rows, cols)` as one tile.
+    #[must_use]
+    pub fn whole(shape: (usize, usize)) -> Self {
+        Tile {
+            start0_px: 0,
+            start1_px: 0,
+            size0_px: shape.0,
+            size1_px: shape.1,
+        }
+    }
+
     /// Centre of the tile along axis 0 and axis 1 (pixel coordinates).
     #[must_use]
     pub fn centre_px(&self) -> (f64, f64) {
