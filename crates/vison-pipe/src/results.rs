@@ -122,6 +122,9 @@ fn num(v: f64) -> Value {
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }
 
+/// One figure of a quadrant's check record.
+type QuadFigure = fn(&crate::measure::QuadCheck) -> f64;
+
 /// Generic figures from the check step, per CCD/quadrant.
 fn check_figures(state: &TaskState) -> QuadFigures {
     let mut out = QuadFigures::new();
@@ -149,38 +152,23 @@ fn check_figures(state: &TaskState) -> QuadFigures {
                 .or_default();
             m.insert("offset_adu".into(), mean);
             m.insert("offset_scatter_adu".into(), scatter);
-            m.insert(
-                "offset_image_adu".into(),
-                chk.mean_of(ccd, qn, |c| c.offset_img_adu),
-            );
-            m.insert(
-                "offset_overscan_adu".into(),
-                chk.mean_of(ccd, qn, |c| c.offset_ove_adu),
-            );
-            m.insert(
-                "std_prescan_adu".into(),
-                chk.mean_of(ccd, qn, |c| c.std_pre_adu),
-            );
-            m.insert(
-                "std_image_adu".into(),
-                chk.mean_of(ccd, qn, |c| c.std_img_adu),
-            );
-            m.insert(
-                "std_overscan_adu".into(),
-                chk.mean_of(ccd, qn, |c| c.std_ove_adu),
-            );
-            m.insert(
-                "ron_prescan_adu".into(),
-                chk.mean_of(ccd, qn, |c| c.ron_pre_adu),
-            );
-            m.insert(
-                "gradient_image_adu".into(),
-                chk.mean_of(ccd, qn, |c| c.offset_img_adu - c.offset_pre_adu),
-            );
-            m.insert(
-                "gradient_overscan_adu".into(),
-                chk.mean_of(ccd, qn, |c| c.offset_ove_adu - c.offset_pre_adu),
-            );
+            let means: [(&str, QuadFigure); 8] = [
+                ("offset_image_adu", |c| c.offset_img_adu),
+                ("offset_overscan_adu", |c| c.offset_ove_adu),
+                ("std_prescan_adu", |c| c.std_pre_adu),
+                ("std_image_adu", |c| c.std_img_adu),
+                ("std_overscan_adu", |c| c.std_ove_adu),
+                ("ron_prescan_adu", |c| c.ron_pre_adu),
+                ("gradient_image_adu", |c| {
+                    c.offset_img_adu - c.offset_pre_adu
+                }),
+                ("gradient_overscan_adu", |c| {
+                    c.offset_ove_adu - c.offset_pre_adu
+                }),
+            ];
+            for (key, f) in means {
+                m.insert(key.into(), chk.mean_of(ccd, qn, f));
+            }
             let max_sat = chk
                 .usable(ccd)
                 .filter_map(|f| f.quads.get(qn).map(|c| c.saturated_frac))
