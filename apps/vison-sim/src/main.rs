@@ -15,10 +15,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tracing_subscriber::EnvFilter;
-use vison_sim::{
-    CampaignConfig, ElvisVersion, FaultKind, OgseProfile, SimSize, known_tests, plan_campaign,
-    write_campaign, write_scripts,
-};
+use vison_ogse::OgseProfile;
+use vison_sim::{CampaignConfig, FaultKind, SimSize, plan_campaign, write_campaign};
+use vison_testdefs::{ElvisVersion, known_tests, write_scripts};
 
 #[derive(Debug, Parser)]
 #[command(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use vison_sim::ogse::ShutterCalibration;
+use vison_ogse::ShutterCalibration;
 
 use crate::error::{Error, Result, io_err};
 

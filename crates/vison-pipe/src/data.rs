@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use vison_explog::{ElvisVersion, ExpLog, ExpLogRow, LoadOptions, LoadReport, Value};
-use vison_sim::testdefs::{ObservedExposure, Preset, TestDef, TestOptions, check_structure};
+use vison_testdefs::{ObservedExposure, Preset, TestDef, TestOptions, check_structure};
 
 use crate::config::SelectConfig;
 use crate::error::{Error, Result, io_err};
@@ -166,10 +166,10 @@ pub fn test_definition(test: &str, sel: &SelectConfig, elvis: ElvisVersion) -> R
         n_frames: sel.n_frames,
         ..TestOptions::default()
     };
-    if let Some(v) = vison_sim::testdefs::ElvisVersion::from_explog(elvis) {
+    if let Some(v) = vison_testdefs::ElvisVersion::from_explog(elvis) {
         opts.elvis = v;
     }
-    vison_sim::test_def(test, &opts).map_err(|e| Error::TestDef(e.to_string()))
+    vison_testdefs::test_def(test, &opts).map_err(|e| Error::TestDef(e.to_string()))
 }
 
 fn cell_text(v: &Value) -> Option<String> {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use vison_ccd::Quadrant;
-use vison_sim::ogse::ShutterCalibration;
+use vison_ogse::ShutterCalibration;
 
 use crate::bias::step_err;
 use crate::error::Result;

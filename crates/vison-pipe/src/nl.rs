@@ -17,7 +17,7 @@ use vison_flat::FitQuality;
 use vison_flat::nonlin::{
     NonlinConfig, NonlinFrame, NonlinResult, classify_frames_by_column, fit_nonlinearity,
 };
-use vison_sim::ogse::ShutterCalibration;
+use vison_ogse::ShutterCalibration;
 
 use crate::bias::step_err;
 use crate::error::Result;
@@ -125,7 +125,7 @@ fn column_comments(env: &TaskEnv<'_>) -> BTreeMap<String, String> {
         .filter_map(|(i, c)| {
             c.get("comments")
                 .and_then(|v| v.as_str())
-                .map(|t| (vison_sim::TestDef::column_label(i), t.to_string()))
+                .map(|t| (vison_testdefs::TestDef::column_label(i), t.to_string()))
         })
         .collect()
 }

@@ -19,7 +19,7 @@ use vison_flat::ptc::{
     CovModelConfig, CovModelFit, PtcFit, PtcFitConfig, PtcModel, PtcPoint, fit_covariance_model,
     fit_ptc,
 };
-use vison_sim::ogse::ShutterCalibration;
+use vison_ogse::ShutterCalibration;
 
 use crate::bias::step_err;
 use crate::error::Result;

@@ -486,7 +486,7 @@ pub fn describe_tests() -> Result<String> {
             let get = |k: &str| c.get(k).map(|v| v.to_string()).unwrap_or_default();
             out.push_str(&format!(
                 "  {}: {} frames, test {}, exptime {} s, vstart {}, vend {}, rdmode {}, wave {}, comments {}\n",
-                vison_sim::TestDef::column_label(i),
+                vison_testdefs::TestDef::column_label(i),
                 c.frames,
                 def.test,
                 get("exptime"),

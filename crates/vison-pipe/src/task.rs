@@ -261,7 +261,7 @@ fn ingest_step(env: &TaskEnv<'_>) -> Result<IngestState> {
             .columns
             .iter()
             .enumerate()
-            .map(|(i, c)| (vison_sim::TestDef::column_label(i), c.frames))
+            .map(|(i, c)| (vison_testdefs::TestDef::column_label(i), c.frames))
             .collect(),
         exposures,
         structure,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 /// Errors of the vison-sim crate.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A test name not in [`crate::known_tests`].
+    /// A test name not in [`vison_testdefs::known_tests`].
     #[error("unknown test `{0}`")]
     UnknownTest(String),
     /// An ELVIS version string that cannot be parsed or is not supported.
@@ -43,6 +43,12 @@ pub enum Error {
         /// Underlying message.
         msg: String,
     },
+    /// A test-definition problem (unknown test, bad option).
+    #[error(transparent)]
+    TestDef(#[from] vison_testdefs::Error),
+    /// A chamber (OGSE) profile problem.
+    #[error(transparent)]
+    Ogse(#[from] vison_ogse::Error),
     /// An exposure-log operation failed.
     #[error("exposure log: {0}")]
     ExpLog(#[from] vison_explog::Error),

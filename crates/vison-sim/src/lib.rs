@@ -1,21 +1,12 @@
-//! Euclid VIS ground-test simulation: test definitions (the script structure of every
-//! calibration test), ELVIS acquisition scripts (.xlsx), OGSE/chamber profiles, the
-//! test-duration model and the synthetic campaign generator.
+//! Euclid VIS ground-test simulation: the synthetic campaign generator (day folders of ELVIS
+//! frames, EXP_LOG and HK files with every detector effect, and a `truth.json`).
+//!
+//! The test definitions it follows live in `vison-testdefs`, the chamber model in
+//! `vison-ogse`; this crate holds only the generator, its effects and faults.
 
-pub mod duration;
 mod error;
-pub mod ogse;
-pub mod scripts;
-pub mod testdefs;
 
-pub use duration::duration_s;
 pub use error::Error;
-pub use ogse::OgseProfile;
-pub use scripts::{read_script_xlsx, write_script_xlsx, write_scripts};
-pub use testdefs::{
-    ElvisVersion, ExposureSpec, ScriptColumn, ScriptValue, TestDef, TestOptions, check_structure,
-    expand, known_tests, test_def,
-};
 
 pub mod campaign;
 pub mod effects;

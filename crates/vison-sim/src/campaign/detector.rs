@@ -11,7 +11,7 @@ use super::rng::{Stream, derived_rng};
 use crate::effects::{
     QuadLayout, draw_ccd_params, draw_quad_params, flat_response, standard_normal,
 };
-use crate::ogse::OgseProfile;
+use vison_ogse::OgseProfile;
 use crate::truth::{LampTruth, QuadTruth, SPOT_NAMES, SpotTruth, TrapTruth};
 
 /// Static model of one quadrant.

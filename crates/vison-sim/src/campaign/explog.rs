@@ -10,7 +10,7 @@ use vison_explog::{ExpLogRow, Schema, Value, format_elvis_datetime};
 use super::files::foreign;
 use super::plan::PlannedExposure;
 use crate::Error;
-use crate::testdefs::{ElvisVersion, ScriptValue};
+use vison_testdefs::{ElvisVersion, ScriptValue};
 
 /// The `vison-explog` version of a `vison-sim` ELVIS version.
 pub(crate) fn explog_version(v: ElvisVersion) -> Result<vison_explog::ElvisVersion, Error> {

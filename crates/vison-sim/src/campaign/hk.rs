@@ -20,7 +20,7 @@ use super::plan::PlannedExposure;
 use super::rng::{Stream, derived_rng};
 use crate::Error;
 use crate::effects::standard_normal;
-use crate::testdefs::ScriptValue;
+use vison_testdefs::ScriptValue;
 
 /// Offset added to the CCD1 top OD read-back by the `hk-ool` fault (V), far outside the
 /// +/-0.2 V performance limits.

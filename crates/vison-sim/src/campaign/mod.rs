@@ -27,8 +27,8 @@ use vison_explog::{ExpLog, day_folder_name, explog_file_name, fits_file_name};
 
 use crate::Error;
 use crate::faults::FaultKind;
-use crate::ogse::OgseProfile;
-use crate::testdefs::ElvisVersion;
+use vison_ogse::OgseProfile;
+use vison_testdefs::ElvisVersion;
 use crate::truth::{
     FaultTruth, FrameCcdTruth, FrameTruth, GeneratorTruth, TRUTH_SCHEMA_VERSION, Truth,
 };
@@ -101,7 +101,7 @@ impl std::str::FromStr for SimSize {
 /// Settings of a synthetic campaign.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignConfig {
-    /// Tests in campaign order (names as [`crate::known_tests`], with suffixes).
+    /// Tests in campaign order (names as [`vison_testdefs::known_tests`], with suffixes).
     pub tests: Vec<String>,
     /// Output folder; the day folder and `truth.json` are written inside.
     pub out_dir: PathBuf,

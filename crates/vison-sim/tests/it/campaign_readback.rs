@@ -8,7 +8,9 @@ use vison_explog::{ExpLog, LoadOptions, load_explog};
 use vison_hk::{
     CheckOn, HkLimits, HkLoadOptions, HkSeries, LimitSet, check_abs, check_vs_command, load_hk,
 };
-use vison_sim::{ElvisVersion, OgseProfile, campaign_test_options, check_structure, test_def};
+use vison_ogse::OgseProfile;
+use vison_sim::campaign_test_options;
+use vison_testdefs::{ElvisVersion, check_structure, test_def};
 
 use crate::sim_fixture::{TESTS, campaign};
 

@@ -6,10 +6,9 @@ use std::path::Path;
 use vison_ccd::{Quadrant, read_frame};
 use vison_explog::{LoadOptions, load_explog};
 use vison_hk::{CheckOn, HkLimits, HkLoadOptions, HkSeries, check_vs_command, load_hk};
-use vison_sim::{
-    CampaignConfig, ElvisVersion, FaultKind, OgseProfile, Truth, campaign_test_options,
-    check_structure, generate_campaign, test_def,
-};
+use vison_ogse::OgseProfile;
+use vison_sim::{CampaignConfig, FaultKind, Truth, campaign_test_options, generate_campaign};
+use vison_testdefs::{ElvisVersion, check_structure, test_def};
 
 fn generate(dir: &Path, seed: u64, faults: Vec<FaultKind>) -> Truth {
     let mut cfg = CampaignConfig::new(vec!["DARK01".into()], dir);

@@ -1,7 +1,5 @@
 //! Integration tests of vison-sim (one binary, one module per feature).
 
-mod scripts;
-mod testdefs;
 
 mod campaign_effects;
 mod campaign_readback;

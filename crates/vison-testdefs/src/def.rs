@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::elvis::ElvisVersion;
 use super::value::ScriptValue;
-use crate::ogse::OgseProfile;
+use vison_ogse::OgseProfile;
 
 /// Script values keyed by canonical script key.
 pub type Values = BTreeMap<String, ScriptValue>;
@@ -113,7 +113,7 @@ pub enum Preset {
     Campaign,
 }
 
-/// Options of [`crate::testdefs::test_def`].
+/// Options of [`crate::test_def`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct TestOptions {
     /// ELVIS version (default 7.5.X).

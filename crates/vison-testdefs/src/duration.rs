@@ -1,6 +1,6 @@
 //! Test-duration model (reference 6.15).
 
-use crate::testdefs::{ScriptColumn, TestDef};
+use crate::{ScriptColumn, TestDef};
 
 /// Serial pixel period, s.
 const SERIAL_PIX_S: f64 = 14.3e-6;
@@ -57,7 +57,7 @@ pub fn duration_min(def: &TestDef) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testdefs::{TestOptions, test_def};
+    use crate::{TestOptions, test_def};
 
     #[test]
     fn bias_frame_by_hand() {

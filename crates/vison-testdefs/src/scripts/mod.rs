@@ -1,7 +1,6 @@
 //! Acquisition scripts: the ELVIS .xlsx layout (writer and reader) and the side files written
 //! with a set of scripts (checksums, inventory, scheduler), reference 7.2.
 
-mod md5;
 mod xlsx;
 
 use std::fmt::Write as _;
@@ -13,11 +12,28 @@ pub use xlsx::{read_script_xlsx, write_script_xlsx};
 
 use crate::Error;
 use crate::duration::duration_min;
-use crate::testdefs::{ElvisVersion, TestDef, TestOptions, test_def};
+use crate::{ElvisVersion, TestDef, TestOptions, test_def};
 
 /// MD5 digest (hex) of a byte string, as written in the checksum file.
 pub fn md5_hex(data: &[u8]) -> String {
-    md5::md5_hex(data)
+    use md5::Digest as _;
+    md5::Md5::digest(data)
+        .iter()
+        .fold(String::with_capacity(32), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::md5_hex;
+
+    #[test]
+    fn md5_test_vectors() {
+        assert_eq!(md5_hex(b""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(md5_hex(b"abc"), "900150983cd24fb0d6963f7d28e17f72");
+    }
 }
 
 /// Date tag of script file names (`DDMonYY`, e.g. `25Nov26`).

@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use vison_sim::OgseProfile;
-use vison_sim::duration::{duration_s, exposure_duration_s};
-use vison_sim::ogse::SpotPattern;
-use vison_sim::testdefs::{
+use vison_ogse::OgseProfile;
+use vison_testdefs::duration::{duration_s, exposure_duration_s};
+use vison_ogse::SpotPattern;
+use vison_testdefs::{
     ElvisVersion, Preset, ScriptValue, TestDef, TestOptions, as_observed, check_structure, expand,
     known_tests, test_def,
 };
@@ -722,7 +722,7 @@ fn explog_tables_are_checked_per_ccd() {
             ..TestOptions::default()
         };
         let d = test_def("CHINJ01", &o).unwrap();
-        let res = vison_sim::testdefs::check_explog(&d, &explog_of(&d, &[]));
+        let res = vison_testdefs::check_explog(&d, &explog_of(&d, &[]));
         assert_eq!(res.len(), 3);
         assert!(
             res.values()
@@ -730,7 +730,7 @@ fn explog_tables_are_checked_per_ccd() {
             "{v}: {:?}",
             res[&1].messages
         );
-        let res = vison_sim::testdefs::check_explog(&d, &explog_of(&d, &[30]));
+        let res = vison_testdefs::check_explog(&d, &explog_of(&d, &[30]));
         assert_eq!(res[&2].columns[30].missing_frames, 1, "{v}");
         assert!(!res[&3].checks_out);
     }
@@ -741,7 +741,7 @@ fn explog_tables_are_checked_per_ccd() {
     for r in explog_of(&other, &[]).rows() {
         log.push(r.clone()).unwrap();
     }
-    let res = vison_sim::testdefs::check_explog(&d, &log);
+    let res = vison_testdefs::check_explog(&d, &log);
     assert!(res[&1].checks_out, "{:?}", res[&1].messages);
 }
 

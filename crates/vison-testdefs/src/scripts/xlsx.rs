@@ -6,7 +6,7 @@ use calamine::{Data, Reader, Xlsx, open_workbook};
 use rust_xlsxwriter::Workbook;
 
 use crate::Error;
-use crate::testdefs::{
+use crate::{
     ElvisVersion, KeyKind, ScriptColumn, ScriptValue, TestDef, TestParams, Values, is_voltage_key,
     key_kind,
 };

@@ -4,7 +4,7 @@ use super::def::{Preset, ScriptColumn, TestDef, TestOptions, TestParams, Values,
 use super::elvis::sumwell;
 use super::value::ScriptValue;
 use crate::Error;
-use crate::ogse::round_ms;
+use vison_ogse::round_ms;
 
 /// Base names of the tests with a script definition. Names taking a wavelength accept a
 /// `_<nm>` suffix (`FOCUS00_800`, `PTC02_730`, `FLAT02_590`, `PSF01_880`, `FLATFLUX00_800`,

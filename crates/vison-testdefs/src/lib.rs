@@ -1,8 +1,13 @@
-//! Test definitions: the script structure of every calibration test, ELVIS versions and
-//! defaults, the filling rule, expansion into exposures and the completeness check.
+//! Test definitions of the Euclid VIS ground-calibration campaign: the script structure of
+//! every calibration test, ELVIS versions and defaults, the filling rule, expansion into
+//! exposures and the completeness check; the ELVIS acquisition scripts (.xlsx, [`scripts`]) and
+//! the test-duration model ([`duration`]).
+//!
+//! This crate sits below both the pipeline (which checks acquisitions against it) and the
+//! simulator (which generates them): it holds no pixels and no generator.
 //!
 //! ```
-//! use vison_sim::testdefs::{TestOptions, as_observed, check_structure, expand, test_def};
+//! use vison_testdefs::{TestOptions, as_observed, check_structure, expand, test_def};
 //!
 //! let def = test_def("PTC02_730", &TestOptions::default())?;
 //! assert_eq!(def.expected_frame_count(), 24);
@@ -14,8 +19,12 @@
 //! let check = check_structure(&def, &observed);
 //! assert!(!check.checks_out);
 //! assert_eq!(check.columns[1].missing_frames, 1);
-//! # Ok::<(), vison_sim::Error>(())
+//! # Ok::<(), vison_testdefs::Error>(())
 //! ```
+
+pub mod duration;
+mod error;
+pub mod scripts;
 
 mod catalog;
 mod def;
@@ -23,6 +32,10 @@ mod elvis;
 mod expand;
 mod explog_check;
 mod value;
+
+pub use duration::duration_s;
+pub use error::Error;
+pub use scripts::{read_script_xlsx, write_script_xlsx, write_scripts};
 
 pub use catalog::{known_tests, test_def};
 pub use def::{Preset, ScriptColumn, TestDef, TestOptions, TestParams, Values, fill_columns};

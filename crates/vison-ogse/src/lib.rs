@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+mod error;
+
+pub use error::Error;
 
 const B_CBE_MAR19_JSON: &str =
     include_str!("../../../testdata/ogse/CHAMBER_B_CBE_MAR19_profile.json");
@@ -409,7 +411,7 @@ impl OgseProfile {
             }
             "DEFAULT" => Ok(Self::reference_default()),
             other => Err(Error::Option {
-                test: "OGSE".into(),
+                what: "OGSE".into(),
                 msg: format!("unknown chamber `{other}` (built in: {BUILTIN_CHAMBERS:?})"),
             }),
         }
@@ -497,7 +499,7 @@ impl OgseProfile {
 
     fn no_wave(&self, what: &str, wavelength_nm: u32) -> Error {
         Error::Option {
-            test: format!("OGSE {}", self.name),
+            what: format!("OGSE {}", self.name),
             msg: format!("{what}: no entry for {wavelength_nm} nm"),
         }
     }
@@ -583,7 +585,7 @@ impl OgseProfile {
 }
 
 /// Rounds a time to 1 ms.
-pub(crate) fn round_ms(t_s: f64) -> f64 {
+pub fn round_ms(t_s: f64) -> f64 {
     (t_s * 1000.0).round() / 1000.0
 }
 
