@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use vison_pipe::{NoProgress, RunOptions, Session, SessionConfig};
+use vison_pipe::{NoProgress, RunOptions, SessionConfig};
 
 fn main() {
     divan::main();
@@ -41,7 +41,7 @@ fn bias01_full_size_10_exposures(b: divan::Bencher) {
             id: Some(format!("bench{k}")),
             ..RunOptions::default()
         };
-        let mut s = Session::create(opts).expect("session");
+        let mut s = vison_pipe::create_session(opts).expect("session");
         let sum = vison_pipe::run_session(&mut s, &NoProgress).expect("run");
         assert!(sum.all_ran);
         std::fs::remove_dir_all(&sum.dir).ok();

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use vison_pipe::{Progress, ProgressEvent, RunOptions, Session, SessionConfig, WatchOptions};
+use vison_pipe::{Progress, ProgressEvent, RunOptions, SessionConfig, WatchOptions};
 
 #[derive(Parser)]
 #[command(
@@ -214,6 +214,7 @@ fn init_logging(session_dir: &Path) -> Result<()> {
         .with_target(false);
     let stderr_layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .with_filter(tracing_subscriber::filter::LevelFilter::WARN);
     tracing_subscriber::registry()
@@ -227,8 +228,9 @@ fn init_logging(session_dir: &Path) -> Result<()> {
 
 fn cmd_run(a: RunArgs) -> Result<bool> {
     let mut session = match &a.resume {
-        Some(id) => Session::resume(&a.common.out, id).with_context(|| format!("resuming {id}"))?,
-        None => Session::create(options(&a.common)?)?,
+        Some(id) => vison_pipe::resume_session(&a.common.out, id)
+            .with_context(|| format!("resuming {id}"))?,
+        None => vison_pipe::create_session(options(&a.common)?)?,
     };
     init_logging(&session.dir)?;
     tracing::info!(session = %session.id, "session {}", if a.resume.is_some() { "resumed" } else { "started" });

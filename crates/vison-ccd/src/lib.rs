@@ -14,6 +14,8 @@ mod header;
 pub mod model2d;
 pub mod offset;
 pub mod ops;
+pub mod quadcheck;
+pub mod quickstats;
 pub mod stack;
 pub mod stats;
 

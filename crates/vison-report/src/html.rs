@@ -202,6 +202,17 @@ impl Renderer {
             Block::Compliance(m) => self.compliance(m),
             Block::Flags(f) => self.flags(f),
             Block::Products(p) => self.products(p),
+            Block::Details { summary, blocks } => {
+                let _ = writeln!(
+                    self.out,
+                    "<details><summary>{}</summary>",
+                    escape_html(summary)
+                );
+                for b in blocks {
+                    self.block(b);
+                }
+                self.out.push_str("</details>\n");
+            }
         }
     }
 

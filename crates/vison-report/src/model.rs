@@ -80,6 +80,13 @@ pub enum Block {
     Flags(FlagList),
     /// Links (relative paths) to the products written.
     Products(ProductLinks),
+    /// Blocks folded under a one-line summary (HTML `<details>`), for long tables.
+    Details {
+        /// The line shown while folded.
+        summary: String,
+        /// The folded content.
+        blocks: Vec<Block>,
+    },
 }
 
 /// Pass/fail state of a table cell or a test.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use vison_pipe::{NoProgress, RunOptions, Session, SessionConfig, TestResults, read_json};
+use vison_pipe::{NoProgress, RunOptions, SessionConfig, TestResults, read_json};
 use vison_sim::{CampaignConfig, FaultKind, Truth};
 
 /// A generated campaign in a temporary folder.
@@ -87,7 +87,7 @@ pub(crate) fn run(
         id: Some(id.into()),
         ..RunOptions::default()
     };
-    let mut s = Session::create(opts).unwrap();
+    let mut s = vison_pipe::create_session(opts).unwrap();
     let sum = vison_pipe::run_session(&mut s, &NoProgress).unwrap();
     sum.dir
 }

@@ -11,8 +11,8 @@ use super::rng::{Stream, derived_rng};
 use crate::effects::{
     QuadLayout, draw_ccd_params, draw_quad_params, flat_response, standard_normal,
 };
-use vison_ogse::OgseProfile;
 use crate::truth::{LampTruth, QuadTruth, SPOT_NAMES, SpotTruth, TrapTruth};
+use vison_ogse::OgseProfile;
 
 /// Static model of one quadrant.
 #[derive(Debug, Clone)]

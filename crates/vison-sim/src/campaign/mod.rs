@@ -27,11 +27,11 @@ use vison_explog::{ExpLog, day_folder_name, explog_file_name, fits_file_name};
 
 use crate::Error;
 use crate::faults::FaultKind;
-use vison_ogse::OgseProfile;
-use vison_testdefs::ElvisVersion;
 use crate::truth::{
     FaultTruth, FrameCcdTruth, FrameTruth, GeneratorTruth, TRUTH_SCHEMA_VERSION, Truth,
 };
+use vison_ogse::OgseProfile;
+use vison_testdefs::ElvisVersion;
 
 pub(crate) use files::write_atomic;
 pub use plan::campaign_test_options;

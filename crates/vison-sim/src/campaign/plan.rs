@@ -7,10 +7,10 @@ use chrono::{Duration, NaiveDateTime};
 use vison_ccd::{FrameGeometry, Quadrant};
 
 use crate::Error;
-use vison_testdefs::duration::exposure_duration_s;
 use crate::effects::InjectionSetup;
 use crate::faults::FaultKind;
 use vison_ogse::OgseProfile;
+use vison_testdefs::duration::exposure_duration_s;
 use vison_testdefs::{ElvisVersion, Preset, ScriptValue, TestOptions, Values, expand, test_def};
 
 use super::CampaignConfig;

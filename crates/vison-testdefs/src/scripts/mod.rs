@@ -25,17 +25,6 @@ pub fn md5_hex(data: &[u8]) -> String {
         })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::md5_hex;
-
-    #[test]
-    fn md5_test_vectors() {
-        assert_eq!(md5_hex(b""), "d41d8cd98f00b204e9800998ecf8427e");
-        assert_eq!(md5_hex(b"abc"), "900150983cd24fb0d6963f7d28e17f72");
-    }
-}
-
 /// Date tag of script file names (`DDMonYY`, e.g. `25Nov26`).
 pub fn date_tag(date: chrono::NaiveDate) -> String {
     date.format("%d%b%y").to_string()
@@ -199,4 +188,15 @@ fn write_scheduler(
         }
     }
     wb.save(path).map_err(e)
+}
+
+#[cfg(test)]
+mod md5_tests {
+    use super::md5_hex;
+
+    #[test]
+    fn md5_test_vectors() {
+        assert_eq!(md5_hex(b""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(md5_hex(b"abc"), "900150983cd24fb0d6963f7d28e17f72");
+    }
 }

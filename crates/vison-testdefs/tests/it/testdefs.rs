@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use vison_ogse::OgseProfile;
-use vison_testdefs::duration::{duration_s, exposure_duration_s};
 use vison_ogse::SpotPattern;
+use vison_testdefs::duration::{duration_s, exposure_duration_s};
 use vison_testdefs::{
     ElvisVersion, Preset, ScriptValue, TestDef, TestOptions, as_observed, check_structure, expand,
     known_tests, test_def,

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use vison_explog::{ElvisVersion, ExpLog, ExpLogRow, LoadOptions, LoadReport, Value};
 use vison_testdefs::{ObservedExposure, Preset, TestDef, TestOptions, check_structure};
 
-use crate::config::SelectConfig;
 use crate::error::{Error, Result, io_err};
-use crate::flags::{Flag, Flags};
+use crate::framework::config::SelectConfig;
+use crate::framework::flags::{Flag, Flags};
 
 /// Exposure logs found under the data folders: `DIR/EXP_LOG_*.txt` and
 /// `DIR/*/EXP_LOG_*.txt`, ordered by folder then by the date in the name.
@@ -273,8 +273,21 @@ pub fn ingest_test(
         } else {
             format!("{name}.fits")
         };
+        // Frames are read only from inside the day folder: a File_name that is a path
+        // (`../x`, `/abs/x`, `sub/x`) is not followed.
+        let plain = Path::new(&file_name).file_name().and_then(|n| n.to_str()) == Some(&file_name);
         let path = dir.join(&file_name);
-        let on_disk = path.is_file();
+        let on_disk = plain && path.is_file();
+        if !plain {
+            flags.raise(
+                Flag::BADDATA,
+                format!(
+                    "ObsID {} CCD{ccd}: EXP_LOG File_name `{file_name}` is not a plain file name in the day folder {}; not read",
+                    obsid,
+                    dir.display()
+                ),
+            );
+        }
         e.frames.push(FrameRef {
             ccd,
             file_name,

@@ -1,13 +1,47 @@
-//! Pure per-quadrant measurements: offsets, noise, read noise, saturation (arrays in,
-//! numbers out; no I/O).
+//! Per-quadrant check statistics of a frame (reference 4.1 `check_data`): offsets of the
+//! three serial sections, noise, read noise, saturated and lost pixels (arrays in, numbers
+//! out; no I/O).
 
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
-use vison_ccd::geometry::{IMAGE_ROWS_PX, LOST_ADU, SATURATED_ADU};
-use vison_ccd::stats::Trim;
-use vison_ccd::{Frame, FrameGeometry, Quadrant, Section};
 
-use crate::config::{OffsetEstimator, PrepConfig};
+use crate::frame::Frame;
+use crate::geometry::{FrameGeometry, IMAGE_ROWS_PX, LOST_ADU, Quadrant, SATURATED_ADU, Section};
+use crate::offset::ScanRegion;
+use crate::stats::Trim;
+
+/// Estimator of a section's level (offset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OffsetEstimator {
+    /// Median, interpolated within the ADU quantisation step (a plain median of integer ADU
+    /// values is quantised to 0.5 ADU).
+    Median,
+    /// Mean after 4-sigma clipping.
+    ClippedMean,
+}
+
+/// How the offset of a quadrant is measured: estimator, serial scan region and the columns
+/// dropped at its readout end and far end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LevelMethod {
+    /// Estimator.
+    pub estimator: OffsetEstimator,
+    /// Scan region.
+    pub scan: ScanRegion,
+    /// Columns dropped at the readout end and the far end of the scan region.
+    pub trim_cols: (usize, usize),
+}
+
+impl Default for LevelMethod {
+    fn default() -> Self {
+        LevelMethod {
+            estimator: OffsetEstimator::Median,
+            scan: ScanRegion::Prescan,
+            trim_cols: (25, 5),
+        }
+    }
+}
 
 /// Median of values, interpolated within the unit step when every value is an integer (the
 /// grouped-data median: value `v` spread uniformly over `[v - 0.5, v + 0.5)`), so that the
@@ -20,7 +54,7 @@ pub fn interp_median(vals: &mut Vec<f32>) -> f64 {
     }
     let integer = vals.iter().all(|x| x.fract() == 0.0);
     if !integer {
-        return vison_ccd::stats::median_in_place(vals);
+        return crate::stats::median_in_place(vals);
     }
     let mid = n / 2;
     let (_, v, _) = vals.select_nth_unstable_by(mid, f32::total_cmp);
@@ -210,9 +244,9 @@ pub fn check_quadrant(
     frame: &Frame,
     q: Quadrant,
     rows: (usize, usize),
-    prep: &PrepConfig,
+    method: &LevelMethod,
 ) -> QuadCheck {
-    let pre_trim = Trim::serial(prep.offset_trim[0], prep.offset_trim[1]);
+    let pre_trim = Trim::serial(method.trim_cols.0, method.trim_cols.1);
     let pre = region(frame, q, Section::Prescan, rows, pre_trim);
     let img = region(
         frame,
@@ -228,9 +262,9 @@ pub fn check_quadrant(
         rows,
         Trim::standard(Section::Overscan),
     );
-    let (offset_pre_adu, std_pre_adu) = median_std(pre, prep.offset_estimator);
-    let (offset_img_adu, std_img_adu) = median_std(img, prep.offset_estimator);
-    let (offset_ove_adu, std_ove_adu) = median_std(ove, prep.offset_estimator);
+    let (offset_pre_adu, std_pre_adu) = median_std(pre, method.estimator);
+    let (offset_img_adu, std_img_adu) = median_std(img, method.estimator);
+    let (offset_ove_adu, std_ove_adu) = median_std(ove, method.estimator);
     let ron_pre_adu = ron_two_way(pre, 5.0, true);
     let full_img = region(frame, q, Section::Image, rows, Trim::NONE);
     let (n_lost, n_saturated) = full_img.iter().fold((0usize, 0usize), |(l, s), &x| {
@@ -254,21 +288,20 @@ pub fn check_quadrant(
     }
 }
 
-/// Offset of quadrant `q` from the configured scan region and estimator, ADU.
-pub fn scan_offset(frame: &Frame, q: Quadrant, rows: (usize, usize), prep: &PrepConfig) -> f64 {
-    let s = if prep.offset_scan == "overscan" {
-        Section::Overscan
-    } else {
-        Section::Prescan
+/// Offset of quadrant `q` from the method's scan region and estimator, ADU.
+pub fn scan_offset(frame: &Frame, q: Quadrant, rows: (usize, usize), method: &LevelMethod) -> f64 {
+    let s = match method.scan {
+        ScanRegion::Prescan => Section::Prescan,
+        ScanRegion::Overscan => Section::Overscan,
     };
     let v = region(
         frame,
         q,
         s,
         rows,
-        Trim::serial(prep.offset_trim[0], prep.offset_trim[1]),
+        Trim::serial(method.trim_cols.0, method.trim_cols.1),
     );
-    median_std(v, prep.offset_estimator).0
+    median_std(v, method.estimator).0
 }
 
 #[cfg(test)]
@@ -350,7 +383,7 @@ mod tests {
             v.slice_mut(ndarray::s![b.row0..b.row1, b.col0..b.col1])
                 .fill(SATURATED_ADU);
         }
-        let prep = PrepConfig::default();
+        let prep = LevelMethod::default();
         let c = check_quadrant(&f, Quadrant::E, (0, 256), &prep);
         assert!((c.offset_pre_adu - 2000.0).abs() < 1e-9);
         assert!((c.offset_img_adu - 2010.0).abs() < 1e-9);

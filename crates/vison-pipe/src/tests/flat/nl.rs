@@ -19,13 +19,14 @@ use vison_flat::nonlin::{
 };
 use vison_ogse::ShutterCalibration;
 
-use crate::bias::step_err;
 use crate::error::Result;
-use crate::flags::{Flag, Flags};
-use crate::flatio::{exposures, image_area, prepared};
-use crate::report::{Plot, figure};
-use crate::results::Analysis;
-use crate::task::{Task, TaskEnv, TaskState};
+use crate::framework::analysis::Analysis;
+use crate::framework::flags::{Flag, Flags};
+use crate::framework::frames::{exposures, image_area, prepared};
+use crate::framework::report::{Plot, figure};
+use crate::framework::state::TaskState;
+use crate::framework::task::{Task, TaskEnv};
+use crate::tests::bias::step_err;
 
 /// Signal of one frame and quadrant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,16 +38,16 @@ pub struct NlSignal {
     /// Quadrant.
     pub quadrant: String,
     /// Exposure time, s.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub exptime_s: f64,
     /// Seconds since the first exposure.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub time_s: f64,
     /// Clipped mean of the image area, offset subtracted, ADU.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub signal_adu: f64,
     /// Its standard error, ADU.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub signal_err_adu: f64,
     /// Filter index (`wave`) of the exposure, when the EXP_LOG has it.
     #[serde(default)]
@@ -116,7 +117,7 @@ pub fn nl_frames(
 /// (empty when the definition is not available).
 fn column_comments(env: &TaskEnv<'_>) -> BTreeMap<String, String> {
     let sel = env.cfg.select_for(&env.test);
-    let Ok(def) = crate::data::test_definition(&env.test, &sel, env.elvis) else {
+    let Ok(def) = crate::framework::data::test_definition(&env.test, &sel, env.elvis) else {
         return BTreeMap::new();
     };
     def.columns
@@ -191,7 +192,7 @@ impl NlTask {
 
     fn fit_step(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
         let sig: NlSignals = st
-            .step("signals")
+            .step("signals")?
             .ok_or_else(|| step_err(&self.name, "fit", "signals step missing"))?;
         let cfg = NonlinConfig::default();
         let shutter = env.cfg.shutter_calibration()?;
@@ -242,7 +243,7 @@ impl NlTask {
                 )
             })
             .collect();
-        crate::atomic::write_json_atomic(&env.test_dir.join(&product), &corr)?;
+        crate::framework::atomic::write_json_atomic(&env.test_dir.join(&product), &corr)?;
         let v = serde_json::to_value(NlFits { ccds, product })
             .map_err(|e| step_err(&self.name, "fit", e))?;
         Ok((v, flags))
@@ -266,9 +267,9 @@ impl Task for NlTask {
         }
     }
 
-    fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Analysis {
+    fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Result<Analysis> {
         let mut a = Analysis::default();
-        if let Some(f) = state.step::<NlFits>("fit") {
+        if let Some(f) = state.step::<NlFits>("fit")? {
             a.products.push((
                 f.product.clone(),
                 "non-linearity correction polynomials per CCD and quadrant (JSON)".into(),
@@ -308,7 +309,7 @@ impl Task for NlTask {
                 }
             }
         }
-        a
+        Ok(a)
     }
 
     fn report_sections(
@@ -319,7 +320,7 @@ impl Task for NlTask {
     ) -> Result<Vec<vison_report::Section>> {
         use vison_report::{Block, PlotGrid, Section as RSection, Series, SeriesStyle, XyPlot};
         let mut s = RSection::new("Non-linearity");
-        match state.step::<NlFits>("fit") {
+        match state.step::<NlFits>("fit")? {
             Some(f) => {
                 let mut grid = PlotGrid::new(format!("{}: non-linearity", self.name), 3);
                 for ccd in 1..=3u8 {

@@ -8,81 +8,15 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use vison_explog::ElvisVersion;
 
-use crate::atomic::{read_json, write_atomic, write_json_atomic};
-use crate::config::SessionConfig;
-use crate::data::DataSet;
 use crate::error::{Error, Result, io_err};
-use crate::limits::{BlockOffsets, Gains};
-use crate::progress::{Progress, ProgressEvent};
-use crate::task::{Task, TaskEnv, TaskLog, TaskOutcome, create_test_dirs, run_task};
-
-/// Tests this pipeline knows, with a one-line description.
-pub const KNOWN_TESTS: [(&str, &str); 11] = [
-    (
-        "BIAS01",
-        "bias frames, forward basic readout: offsets, RON, master bias, profiles",
-    ),
-    (
-        "BIAS02",
-        "bias frames, reverse readout: offsets, RON, master bias, profiles",
-    ),
-    (
-        "DARK01",
-        "dark frames (565 s): master dark, dark current, hot pixels and columns",
-    ),
-    (
-        "FLAT01",
-        "flat fields at 800 nm: master flats, PRNU per quadrant and tile, defects",
-    ),
-    (
-        "FLAT02",
-        "flat fields per wavelength: master flats, PRNU, defects",
-    ),
-    (
-        "PTC01",
-        "flat pairs at 800 nm: photon transfer curve, gain, read noise, full well",
-    ),
-    (
-        "PTC02",
-        "flat pairs per wavelength/temperature/RD: photon transfer curve, gain",
-    ),
-    (
-        "NL01",
-        "exposure-time series with stability frames: non-linearity and correction",
-    ),
-    (
-        "NL02",
-        "non-linearity at other settings: non-linearity and correction",
-    ),
-    (
-        "FLATFLUX00",
-        "flats at several exposure times: flux of the flat source per quadrant",
-    ),
-    (
-        "BF01",
-        "flat pairs: covariances, a-matrix, G15 brighter-fatter model and kernel",
-    ),
-];
-
-/// The task of a test name.
-pub fn make_task(name: &str) -> Result<Box<dyn Task>> {
-    match name {
-        "BIAS01" | "BIAS02" => Ok(Box::new(crate::bias::BiasTask::new(name))),
-        "DARK01" => Ok(Box::new(crate::dark::DarkTask)),
-        n if n.starts_with("FLAT01") || n.starts_with("FLAT02") => {
-            Ok(Box::new(crate::flatfield::FlatTask::new(n)))
-        }
-        n if n.starts_with("PTC01") || n.starts_with("PTC02") => {
-            Ok(Box::new(crate::ptc::PtcTask::new(n, 3)))
-        }
-        n if n.starts_with("NL01") || n.starts_with("NL02") => {
-            Ok(Box::new(crate::nl::NlTask::new(n)))
-        }
-        n if n.starts_with("FLATFLUX00") => Ok(Box::new(crate::flatflux::FlatFluxTask::new(n))),
-        n if n.starts_with("BF01") => Ok(Box::new(crate::bf::BfTask::new(n))),
-        other => Err(Error::UnknownTest(other.to_string())),
-    }
-}
+use crate::framework::atomic::{read_json, write_atomic, write_json_atomic};
+use crate::framework::config::SessionConfig;
+use crate::framework::data::DataSet;
+use crate::framework::lifecycle::{create_test_dirs, run_task};
+use crate::framework::limits::{BlockOffsets, Gains};
+use crate::framework::progress::{Progress, ProgressEvent};
+use crate::framework::registry::Registry;
+use crate::framework::task::{TaskEnv, TaskLog, TaskOutcome};
 
 /// Options of a run (command line merged over the session file).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -120,13 +54,6 @@ impl RunOptions {
         self.id = self.id.or_else(|| s.id.clone());
         self.jobs = self.jobs.or(s.jobs);
         self
-    }
-
-    /// Tests in run order: those that produce master biases before DARK01.
-    pub fn ordered_tests(&self) -> Vec<String> {
-        let mut t = self.tests.clone();
-        t.sort_by_key(|n| usize::from(n == "DARK01"));
-        t
     }
 }
 
@@ -173,6 +100,79 @@ pub struct Session {
     block: BlockOffsets,
     block_source: String,
     gains: Gains,
+    registry: &'static Registry,
+}
+
+/// Checks the run's paths and creates `OUT/<ID>` atomically: an explicit `--id` must be a
+/// plain name and must not exist; a default ID (`<BLOCK>_<UTC time>`) takes the next free
+/// suffix (`_2`, `_3`, ...) when another run created it first. `--out` may not lie inside a
+/// data folder (inputs are read-only).
+fn create_session_dir(opts: &RunOptions) -> Result<PathBuf> {
+    let cfg_err = |detail: String| Error::Config {
+        file: "<options>".into(),
+        detail,
+    };
+    std::fs::create_dir_all(&opts.out).map_err(io_err(&opts.out))?;
+    let out = opts.out.canonicalize().map_err(io_err(&opts.out))?;
+    for d in &opts.data {
+        if let Ok(d) = d.canonicalize()
+            && out.starts_with(&d)
+        {
+            return Err(cfg_err(format!(
+                "--out {} lies inside the data folder {}: data folders are read-only",
+                opts.out.display(),
+                d.display()
+            )));
+        }
+    }
+    if let Some(id) = &opts.id {
+        if !plain_name(id) {
+            return Err(cfg_err(format!(
+                "--id `{id}`: a session ID is a plain name (letters, digits, `_`, `-`, `.`)"
+            )));
+        }
+        let dir = opts.out.join(id);
+        return match std::fs::create_dir(&dir) {
+            Ok(()) => Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(cfg_err(format!(
+                "session {id} already exists in {} (use --resume {id} to continue it)",
+                opts.out.display()
+            ))),
+            Err(e) => Err(io_err(&dir)(e)),
+        };
+    }
+    let block = opts
+        .block
+        .as_deref()
+        .filter(|b| plain_name(b))
+        .unwrap_or("VIS");
+    let base = default_id(Some(block));
+    for k in 1..10_000 {
+        let id = if k == 1 {
+            base.clone()
+        } else {
+            format!("{base}_{k}")
+        };
+        let dir = opts.out.join(&id);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_err(&dir)(e)),
+        }
+    }
+    Err(cfg_err(format!(
+        "no free session ID {base}_N in {}",
+        opts.out.display()
+    )))
+}
+
+/// A name usable as one path component: letters, digits, `_`, `-`, `.`, not `.`/`..`.
+fn plain_name(s: &str) -> bool {
+    !s.is_empty()
+        && s != "."
+        && s != ".."
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 fn default_id(block: Option<&str>) -> String {
@@ -185,7 +185,7 @@ fn default_id(block: Option<&str>) -> String {
 
 impl Session {
     /// Creates a new session folder (unique ID).
-    pub fn create(opts: RunOptions) -> Result<Self> {
+    pub fn create(opts: RunOptions, registry: &'static Registry) -> Result<Self> {
         let opts = opts.merged();
         if opts.tests.is_empty() {
             return Err(Error::Config {
@@ -194,7 +194,7 @@ impl Session {
             });
         }
         for t in &opts.tests {
-            make_task(t)?;
+            registry.make(t)?;
         }
         if opts.data.is_empty() {
             return Err(Error::Config {
@@ -202,18 +202,14 @@ impl Session {
                 detail: "no data folder given (--data)".into(),
             });
         }
-        let base = opts
-            .id
-            .clone()
-            .unwrap_or_else(|| default_id(opts.block.as_deref()));
-        let mut id = base.clone();
-        let mut k = 2;
-        while opts.out.join(&id).exists() {
-            id = format!("{base}_{k}");
-            k += 1;
-        }
-        let dir = opts.out.join(&id);
-        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        // Inputs are validated before anything is written.
+        BlockOffsets::resolve(&opts.config.limits, opts.block.as_deref())?;
+        Gains::resolve(&opts.config.calibration)?;
+        let dir = create_session_dir(&opts)?;
+        let id = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         let mut versions = BTreeMap::new();
         versions.insert(
             "vison-pipe".to_string(),
@@ -227,11 +223,17 @@ impl Session {
             end: String::new(),
             tests: Vec::new(),
         };
-        Self::finish_setup(id, dir, opts, record)
+        Self::finish_setup(id, dir, opts, record, registry)
     }
 
     /// Re-opens session `id` under `out` to resume it.
-    pub fn resume(out: &Path, id: &str) -> Result<Self> {
+    pub fn resume(out: &Path, id: &str, registry: &'static Registry) -> Result<Self> {
+        if !plain_name(id) {
+            return Err(Error::Resume {
+                id: id.to_string(),
+                detail: "a session ID is a plain name".into(),
+            });
+        }
         let dir = out.join(id);
         let path = dir.join("session.json");
         let record: SessionRecord = read_json(&path).map_err(|e| Error::Resume {
@@ -239,7 +241,7 @@ impl Session {
             detail: e.to_string(),
         })?;
         let opts = record.options.clone();
-        Self::finish_setup(id.to_string(), dir, opts, record)
+        Self::finish_setup(id.to_string(), dir, opts, record, registry)
     }
 
     fn finish_setup(
@@ -247,6 +249,7 @@ impl Session {
         dir: PathBuf,
         opts: RunOptions,
         record: SessionRecord,
+        registry: &'static Registry,
     ) -> Result<Self> {
         let (block, block_source) =
             BlockOffsets::resolve(&opts.config.limits, opts.block.as_deref())?;
@@ -259,6 +262,7 @@ impl Session {
             block,
             block_source,
             gains,
+            registry,
         };
         s.save()?;
         Ok(s)
@@ -292,10 +296,13 @@ impl Session {
         progress: &dyn Progress,
     ) -> TaskOutcome {
         let test_dir = self.dir.join(test);
-        let outcome = match (create_test_dirs(&test_dir), make_task(test)) {
-            (Ok(()), Ok(task)) => {
+        let entry = self.registry.entry(test);
+        let outcome = match (create_test_dirs(&test_dir), entry) {
+            (Ok(()), Ok(entry)) => {
+                let task = (entry.make)(test);
                 let env = TaskEnv {
                     test: test.to_string(),
+                    frames: entry.frames,
                     cfg: &self.opts.config,
                     data,
                     elvis,
@@ -310,8 +317,8 @@ impl Session {
                 run_task(task.as_ref(), &env)
             }
             (Err(e), _) | (_, Err(e)) => {
-                let mut flags = crate::flags::Flags::new();
-                flags.raise(crate::flags::Flag::SUBTASKCRASH, e.to_string());
+                let mut flags = crate::framework::flags::Flags::new();
+                flags.raise(crate::framework::flags::Flag::SUBTASKCRASH, e.to_string());
                 TaskOutcome {
                     test: test.to_string(),
                     status: "crashed".into(),
@@ -384,6 +391,11 @@ impl Session {
         write_atomic(&self.dir.join("index.html"), idx.render_html().as_bytes())
     }
 
+    /// The registry of the session's tests.
+    pub fn registry(&self) -> &'static Registry {
+        self.registry
+    }
+
     /// True when every test ran (none crashed or missing).
     pub fn all_ran(&self) -> bool {
         self.record
@@ -394,7 +406,7 @@ impl Session {
 }
 
 fn summary_line(path: &Path) -> String {
-    let Ok(r) = read_json::<crate::results::TestResults>(path) else {
+    let Ok(r) = read_json::<crate::framework::analysis::TestResults>(path) else {
         return String::new();
     };
     let n = r.exposures.len();
@@ -446,7 +458,7 @@ pub fn run_session(session: &mut Session, progress: &dyn Progress) -> Result<Ses
             file: "<options>".into(),
             detail: format!("jobs: {e}"),
         })?;
-    let tests = session.opts.ordered_tests();
+    let tests = session.registry.run_order(&session.opts.tests);
     progress.event(&ProgressEvent::SessionStart {
         session: session.id.clone(),
         tests: tests.clone(),
@@ -471,20 +483,29 @@ pub fn run_session(session: &mut Session, progress: &dyn Progress) -> Result<Ses
     })
 }
 
-/// The tests this pipeline knows, with the script structure of each (campaign preset, ELVIS
+/// The tests of a registry, with the script structure of each (campaign preset, ELVIS
 /// 7.5.X), as text.
-pub fn describe_tests() -> Result<String> {
+pub fn describe_tests(registry: &Registry) -> Result<String> {
     let mut out = String::new();
-    for (name, what) in KNOWN_TESTS {
-        out.push_str(&format!("{name}: {what}\n"));
-        let def = crate::data::test_definition(
-            name,
-            &crate::config::SelectConfig::default(),
-            ElvisVersion::V7_5_X,
-        )?;
-        for (i, c) in def.columns.iter().enumerate() {
-            let get = |k: &str| c.get(k).map(|v| v.to_string()).unwrap_or_default();
-            out.push_str(&format!(
+    for entry in registry.0 {
+        for name in entry.tests {
+            let what = if entry.analysed {
+                entry.description.to_string()
+            } else {
+                format!(
+                    "{} (checks and quick statistics; analysis to come)",
+                    entry.description
+                )
+            };
+            out.push_str(&format!("{name}: {what}\n"));
+            let def = crate::framework::data::test_definition(
+                name,
+                &crate::framework::config::SelectConfig::default(),
+                ElvisVersion::V7_5_X,
+            )?;
+            for (i, c) in def.columns.iter().enumerate() {
+                let get = |k: &str| c.get(k).map(|v| v.to_string()).unwrap_or_default();
+                out.push_str(&format!(
                 "  {}: {} frames, test {}, exptime {} s, vstart {}, vend {}, rdmode {}, wave {}, comments {}\n",
                 vison_testdefs::TestDef::column_label(i),
                 c.frames,
@@ -496,6 +517,7 @@ pub fn describe_tests() -> Result<String> {
                 get("wave"),
                 get("comments")
             ));
+            }
         }
     }
     Ok(out)

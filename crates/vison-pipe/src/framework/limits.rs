@@ -6,12 +6,23 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::atomic::read_json;
-use crate::config::{CalibrationConfig, PerfLimits};
 use crate::error::{Error, Result};
+use crate::framework::atomic::read_json;
+use crate::framework::config::{CalibrationConfig, PerfLimits};
 
-/// Built-in expected offsets of the UNKNOWN block.
-const UNKNOWN_OFFSETS: &str = include_str!("../../../testdata/blocks/UNKNOWN_offsets.json");
+/// Expected offsets shipped inside the binary: (block name, JSON). A lab adds its own blocks
+/// as `<NAME>_offsets.json` in `$VISON_BLOCKS_DIR`, or names a file (`--block FILE.json`,
+/// `limits.offsets_file`).
+const BUILTIN_BLOCKS: &[(&str, &str)] = &[
+    (
+        "UNKNOWN",
+        include_str!("../../../../testdata/blocks/UNKNOWN_offsets.json"),
+    ),
+    (
+        "SIM_SEED1",
+        include_str!("../../../../testdata/blocks/SIM_SEED1_offsets.json"),
+    ),
+];
 
 /// Expected prescan offsets of a block, per CCD and quadrant (the documented JSON form:
 /// `{"block": "NAME", "description": "...", "offsets_adu": {"CCD1": {"E": 2800.0, ...}}}`).
@@ -30,11 +41,37 @@ pub struct BlockOffsets {
 impl BlockOffsets {
     /// The built-in UNKNOWN block (2800 ADU everywhere).
     pub fn unknown() -> Self {
-        serde_json::from_str(UNKNOWN_OFFSETS).unwrap_or_else(|_| BlockOffsets {
+        Self::builtin("UNKNOWN").unwrap_or_else(|| BlockOffsets {
             block: "UNKNOWN".into(),
             description: String::new(),
             offsets_adu: BTreeMap::new(),
         })
+    }
+
+    /// A block shipped inside the binary.
+    pub fn builtin(name: &str) -> Option<Self> {
+        BUILTIN_BLOCKS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, json)| serde_json::from_str(json).ok())
+    }
+
+    /// Names of the known blocks: built in, then those in `$VISON_BLOCKS_DIR`.
+    pub fn known_names() -> Vec<String> {
+        let mut names: Vec<String> = BUILTIN_BLOCKS.iter().map(|(n, _)| n.to_string()).collect();
+        if let Some(dir) = blocks_dir()
+            && let Ok(rd) = std::fs::read_dir(dir)
+        {
+            for e in rd.flatten() {
+                let f = e.file_name().to_string_lossy().to_string();
+                if let Some(n) = f.strip_suffix("_offsets.json")
+                    && !names.iter().any(|k| k == n)
+                {
+                    names.push(n.to_string());
+                }
+            }
+        }
+        names
     }
 
     /// Reads a block offsets file; every CCD1..3 x E..H entry must be present.
@@ -58,23 +95,45 @@ impl BlockOffsets {
         Ok(b)
     }
 
-    /// Resolves the offsets of a session: `limits.offsets_file`, else
-    /// `<blocks_dir>/<block>_offsets.json` when it exists, else the UNKNOWN block.
+    /// Resolves the offsets of a session: `limits.offsets_file`; else `block` as a file
+    /// (`*.json` or a path); else `$VISON_BLOCKS_DIR/<block>_offsets.json`; else a built-in
+    /// block; no block means UNKNOWN. An unknown name is an error listing the known ones.
     pub fn resolve(limits: &PerfLimits, block: Option<&str>) -> Result<(Self, String)> {
         if let Some(p) = &limits.offsets_file {
             return Ok((Self::from_file(p)?, p.display().to_string()));
         }
-        if let Some(b) = block.filter(|b| *b != "UNKNOWN") {
-            let p = blocks_dir().join(format!("{b}_offsets.json"));
-            if p.exists() {
+        let Some(b) = block else {
+            return Ok((Self::unknown(), "built-in UNKNOWN block".into()));
+        };
+        let as_path = Path::new(b);
+        if b.ends_with(".json") || b.contains(std::path::MAIN_SEPARATOR) || b.contains('/') {
+            return Ok((Self::from_file(as_path)?, as_path.display().to_string()));
+        }
+        if !b
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(Error::Config {
+                file: "<options>".into(),
+                detail: format!("block `{b}`: a block name is letters, digits, `_` and `-`"),
+            });
+        }
+        if let Some(dir) = blocks_dir() {
+            let p = dir.join(format!("{b}_offsets.json"));
+            if p.is_file() {
                 return Ok((Self::from_file(&p)?, p.display().to_string()));
             }
-            tracing::warn!(
-                block = b,
-                "no expected offsets for this block; using UNKNOWN"
-            );
         }
-        Ok((Self::unknown(), "built-in UNKNOWN block".into()))
+        match Self::builtin(b) {
+            Some(o) => Ok((o, format!("built-in {b} block"))),
+            None => Err(Error::Config {
+                file: "<options>".into(),
+                detail: format!(
+                    "unknown block `{b}` (known: {}; add <NAME>_offsets.json to $VISON_BLOCKS_DIR or give a file)",
+                    Self::known_names().join(", ")
+                ),
+            }),
+        }
     }
 
     /// Expected offset of a CCD (1-based) and quadrant name, ADU.
@@ -87,17 +146,9 @@ impl BlockOffsets {
     }
 }
 
-/// Folder of the block files: `$VISON_BLOCKS_DIR`, else the repository's `testdata/blocks`.
-pub fn blocks_dir() -> PathBuf {
-    std::env::var_os("VISON_BLOCKS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("..")
-                .join("..")
-                .join("testdata")
-                .join("blocks")
-        })
+/// Folder of a lab's own block files: `$VISON_BLOCKS_DIR` when set.
+pub fn blocks_dir() -> Option<PathBuf> {
+    std::env::var_os("VISON_BLOCKS_DIR").map(PathBuf::from)
 }
 
 /// Gains per CCD and quadrant, with where they came from.

@@ -14,27 +14,28 @@ use vison_ccd::ops::{ProfileAxis, Reducer, profile};
 use vison_ccd::stats::Trim;
 use vison_ccd::{Frame, FrameGeometry, Header, Quadrant, Section, read_frame};
 
-use crate::config::BiasConfig;
 use crate::error::{Error, Result};
-use crate::flags::{Flag, Flags};
-use crate::master::{MasterNames, write_master_product};
-use crate::measure::{clipped_mean_std, ron_two_way};
-use crate::prep::{PreparedRows, frame_offsets};
-use crate::report::{Plot, compliance_block, figure, per_quadrant_vs_obsid};
-use crate::results::{Analysis, ComplianceEntry, ComplianceTable};
-use crate::task::{Task, TaskEnv, TaskState};
+use crate::framework::analysis::{Analysis, ComplianceEntry, ComplianceTable};
+use crate::framework::config::BiasConfig;
+use crate::framework::flags::{Flag, Flags};
+use crate::framework::prep::{PreparedRows, frame_offsets};
+use crate::framework::products::{MasterNames, write_master_product};
+use crate::framework::report::{Plot, compliance_block, figure, per_quadrant_vs_obsid};
+use crate::framework::state::TaskState;
+use crate::framework::task::{Task, TaskEnv};
+use vison_ccd::quadcheck::{clipped_mean_std, ron_two_way};
 
 /// Read noise of one quadrant of one frame, ADU.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct QuadRon {
     /// Image area (row and column structure removed).
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub ron_image_adu: f64,
     /// Trimmed prescan.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub ron_prescan_adu: f64,
     /// Trimmed overscan.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub ron_overscan_adu: f64,
 }
 
@@ -60,22 +61,22 @@ pub struct BiasBasic {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MasterQuad {
     /// Offset subtracted before stacking (mean over the frames), ADU.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub offset_subtracted_adu: f64,
     /// Clipped mean of the master-bias image area (level above the prescan offset), ADU.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub level_image_adu: f64,
     /// Clipped spatial standard deviation of the master-bias image area, ADU.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub spatial_std_image_adu: f64,
     /// Mean per-pixel scatter of the stacked frames over the image area, ADU.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub pixel_std_image_adu: f64,
     /// Parallel profile: mean of each image row (canonical), ADU.
-    #[serde(deserialize_with = "crate::nan::vec_f64")]
+    #[serde(deserialize_with = "crate::framework::nan::vec_f64")]
     pub row_profile_adu: Vec<f64>,
     /// Serial profile: mean of each column over the image rows (prescan to overscan), ADU.
-    #[serde(deserialize_with = "crate::nan::vec_f64")]
+    #[serde(deserialize_with = "crate::framework::nan::vec_f64")]
     pub col_profile_adu: Vec<f64>,
 }
 
@@ -198,7 +199,7 @@ impl BiasTask {
 
     fn basic(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
         let chk = st.check()?;
-        let usable: Vec<&crate::checks::FrameCheck> =
+        let usable: Vec<&crate::framework::state::FrameCheck> =
             chk.frames.iter().filter(|f| f.usable).collect();
         let ingest = st.ingest()?;
         let total = usable.len() as u64;
@@ -258,7 +259,7 @@ impl BiasTask {
         let mut ccds = BTreeMap::new();
         let mut flags = Flags::new();
         for ccd in 1..=3u8 {
-            let frames: Vec<&crate::checks::FrameCheck> = chk.usable(ccd).collect();
+            let frames: Vec<&crate::framework::state::FrameCheck> = chk.usable(ccd).collect();
             let Some(g) = frames.iter().find_map(|f| f.geometry) else {
                 flags.raise(
                     Flag::BADDATAPROD,
@@ -373,10 +374,10 @@ impl Task for BiasTask {
         }
     }
 
-    fn summarize(&self, env: &TaskEnv<'_>, state: &TaskState) -> Analysis {
+    fn summarize(&self, env: &TaskEnv<'_>, state: &TaskState) -> Result<Analysis> {
         let mut a = Analysis::default();
         let lim = env.cfg.limits.ron_adu;
-        if let Some(basic) = state.step::<BiasBasic>("basic") {
+        if let Some(basic) = state.step::<BiasBasic>("basic")? {
             let mut ron_table = ComplianceTable {
                 description: "image-area read noise (mean over exposures)".into(),
                 unit: "ADU".into(),
@@ -434,7 +435,7 @@ impl Task for BiasTask {
             }
             a.compliance.insert("ron_image".into(), ron_table);
         }
-        if let Some(meta) = state.step::<BiasMeta>("meta") {
+        if let Some(meta) = state.step::<BiasMeta>("meta")? {
             for (ccd, mb) in &meta.ccds {
                 a.products.push((
                     mb.product.clone(),
@@ -472,7 +473,7 @@ impl Task for BiasTask {
                 }
             }
         }
-        a
+        Ok(a)
     }
 
     fn report_sections(
@@ -487,7 +488,7 @@ impl Task for BiasTask {
         };
         let mut out = Vec::new();
         let mut s = RSection::new("Read noise");
-        if let Some(basic) = state.step::<BiasBasic>("basic") {
+        if let Some(basic) = state.step::<BiasBasic>("basic")? {
             let mut pts: BTreeMap<(u8, String), Vec<(f64, f64)>> = BTreeMap::new();
             let (mut hi, mut hp, mut ho) = (Vec::new(), Vec::new(), Vec::new());
             for f in &basic.frames {
@@ -541,11 +542,11 @@ impl Task for BiasTask {
                 "master spatial std [ADU]",
             ],
         );
-        let checks = crate::results::build_results(
+        let checks = crate::framework::results::build_results(
             env,
             state,
             a,
-            &crate::task::TaskOutcome {
+            &crate::framework::task::TaskOutcome {
                 test: String::new(),
                 status: String::new(),
                 flags: Flags::new(),
@@ -569,7 +570,7 @@ impl Task for BiasTask {
         s.push(t);
         out.push(s);
         let mut s = RSection::new("Master bias");
-        if let Some(meta) = state.step::<BiasMeta>("meta") {
+        if let Some(meta) = state.step::<BiasMeta>("meta")? {
             let mut maps = ImagePlot::new(
                 format!("{}: master bias (offset subtracted)", self.name),
                 "serial [px]",

@@ -1,221 +1,25 @@
-//! The task framework: the life cycle every test goes through, with its state saved after each
-//! step (`<TEST>/state/<step>.json`) so that a resumed session redoes only unfinished steps.
-//!
-//! Life cycle: `ingest` (select exposures by test name and ObsID limits, check the structure
-//! against the test definition, read and check HK) -> `check` (per frame and quadrant: offsets,
-//! noise, saturation, lost pixels; compliance with the offsets/gradients/RON limits) -> the
-//! test's own steps (`basic`, `meta`: image preparation and analyses) -> results, products
-//! and report. A failing step raises SUBTASKCRASH and stops the task; the others still run.
+//! The task life cycle: every test goes through `ingest` -> `check` -> its own steps, with
+//! each step's state saved (`<TEST>/state/<step>.json`) so that a resumed session redoes only
+//! unfinished steps; then results, products and report. A failing step raises SUBTASKCRASH
+//! and stops the task; the other tests still run.
 
-use std::io::Write;
 use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use vison_explog::ElvisVersion;
 
-use crate::atomic::{read_json, write_json_atomic};
-use crate::checks::{CheckState, run_check};
-use crate::config::SessionConfig;
-use crate::data::{DataSet, ExposureRef, StructureSummary, ingest_test, test_definition};
 use crate::error::{Error, Result, io_err};
-use crate::flags::{Flag, Flags};
-use crate::hkcheck::{HkSummary, check_hk};
-use crate::limits::{BlockOffsets, Gains};
-use crate::progress::{Progress, ProgressEvent};
-
-/// Everything a task needs from its session.
-pub struct TaskEnv<'a> {
-    /// Test name (`BIAS01`).
-    pub test: String,
-    /// Session configuration.
-    pub cfg: &'a SessionConfig,
-    /// Exposure logs of the session.
-    pub data: &'a DataSet,
-    /// ELVIS version of the logs.
-    pub elvis: ElvisVersion,
-    /// Session folder `OUT/<ID>`.
-    pub session_dir: PathBuf,
-    /// Test folder `OUT/<ID>/<TEST>`.
-    pub test_dir: PathBuf,
-    /// Expected offsets.
-    pub block: BlockOffsets,
-    /// Where the expected offsets came from.
-    pub block_source: String,
-    /// Gains.
-    pub gains: Gains,
-    /// Progress receiver.
-    pub progress: &'a dyn Progress,
-    /// Per-test log.
-    pub log: TaskLog,
-}
-
-impl TaskEnv<'_> {
-    /// `OUT/<ID>/<TEST>/products`.
-    pub fn products_dir(&self) -> PathBuf {
-        self.test_dir.join("products")
-    }
-
-    /// `OUT/<ID>/<TEST>/figures`.
-    pub fn figures_dir(&self) -> PathBuf {
-        self.test_dir.join("figures")
-    }
-
-    /// `OUT/<ID>/<TEST>/state`.
-    pub fn state_dir(&self) -> PathBuf {
-        self.test_dir.join("state")
-    }
-
-    /// Reports progress of a step.
-    pub fn step_progress(&self, step: &str, done: u64, total: u64) {
-        self.progress.event(&ProgressEvent::StepProgress {
-            test: self.test.clone(),
-            step: step.to_string(),
-            done,
-            total,
-        });
-    }
-}
-
-/// A per-test log file (`<TEST>/log.txt`, appended to on resume); lines are also traced.
-pub struct TaskLog {
-    file: Option<Mutex<std::fs::File>>,
-    test: String,
-}
-
-impl TaskLog {
-    /// Opens (appends to) `path`.
-    pub fn open(path: &Path, test: &str) -> Self {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map(Mutex::new)
-            .map_err(|e| tracing::warn!(path = %path.display(), "cannot open task log: {e}"))
-            .ok();
-        TaskLog {
-            file,
-            test: test.to_string(),
-        }
-    }
-
-    /// A log that only traces.
-    pub fn none(test: &str) -> Self {
-        TaskLog {
-            file: None,
-            test: test.to_string(),
-        }
-    }
-
-    /// Writes one line (`<UTC time> - <LEVEL> - <message>`).
-    pub fn line(&self, level: tracing::Level, msg: &str) {
-        match level {
-            tracing::Level::ERROR => tracing::error!(test = %self.test, "{msg}"),
-            tracing::Level::WARN => tracing::warn!(test = %self.test, "{msg}"),
-            _ => tracing::info!(test = %self.test, "{msg}"),
-        }
-        if let Some(f) = &self.file
-            && let Ok(mut f) = f.lock()
-        {
-            let t = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.3f");
-            let _ = writeln!(f, "{t} - {level} - {msg}");
-        }
-    }
-}
-
-/// State of the `ingest` step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IngestState {
-    /// Test name.
-    pub test: String,
-    /// Value of the `test` column selected.
-    pub explog_test: String,
-    /// ELVIS version.
-    pub elvis: String,
-    /// Exposure logs read.
-    pub explog_files: Vec<PathBuf>,
-    /// Script columns: (label, frames).
-    pub script: Vec<(String, u32)>,
-    /// Selected exposures.
-    pub exposures: Vec<ExposureRef>,
-    /// Completeness check.
-    pub structure: StructureSummary,
-    /// House-keeping checks.
-    pub hk: HkSummary,
-    /// Flags raised.
-    pub flags: Flags,
-}
-
-/// Saved states of a task's steps.
-#[derive(Debug, Clone, Default)]
-pub struct TaskState {
-    /// `ingest` state.
-    pub ingest: Option<IngestState>,
-    /// `check` state.
-    pub check: Option<CheckState>,
-    /// States of the test's own steps, by step name.
-    pub steps: std::collections::BTreeMap<String, Value>,
-}
-
-impl TaskState {
-    /// The ingest state (error if the step has not run).
-    pub fn ingest(&self) -> Result<&IngestState> {
-        self.ingest.as_ref().ok_or_else(|| Error::Step {
-            test: String::new(),
-            step: "ingest".into(),
-            detail: "not run".into(),
-        })
-    }
-
-    /// The check state (error if the step has not run).
-    pub fn check(&self) -> Result<&CheckState> {
-        self.check.as_ref().ok_or_else(|| Error::Step {
-            test: String::new(),
-            step: "check".into(),
-            detail: "not run".into(),
-        })
-    }
-
-    /// A test step's state decoded as `T`.
-    pub fn step<T: serde::de::DeserializeOwned>(&self, step: &str) -> Option<T> {
-        self.steps
-            .get(step)
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
-    }
-}
-
-/// What a test computes beyond the generic life cycle.
-pub trait Task: Send + Sync {
-    /// Test name (`BIAS01`).
-    fn name(&self) -> &str;
-    /// The test's own steps, in order, after `ingest` and `check`.
-    fn analysis_steps(&self) -> &'static [&'static str];
-    /// Runs one of the test's steps; returns its state (JSON) and the flags it raises.
-    fn run_step(&self, step: &str, env: &TaskEnv<'_>, state: &TaskState) -> Result<(Value, Flags)>;
-    /// Results of the test (figures per CCD/quadrant, compliance, products), from the states.
-    fn summarize(&self, env: &TaskEnv<'_>, state: &TaskState) -> crate::results::Analysis;
-    /// Report sections of the analyses (after the generic inputs and validation sections).
-    fn report_sections(
-        &self,
-        env: &TaskEnv<'_>,
-        state: &TaskState,
-        analysis: &crate::results::Analysis,
-    ) -> Result<Vec<vison_report::Section>>;
-}
-
-/// Final status of a task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TaskOutcome {
-    /// Test name.
-    pub test: String,
-    /// `ok`, `flagged` or `crashed`.
-    pub status: String,
-    /// Flags with reasons.
-    pub flags: Flags,
-}
+use crate::framework::atomic::{read_json, write_json_atomic};
+use crate::framework::checks::run_check;
+use crate::framework::data::{ingest_test, test_definition};
+use crate::framework::flags::{Flag, Flags};
+use crate::framework::hkcheck::check_hk;
+use crate::framework::nan::from_value;
+use crate::framework::progress::ProgressEvent;
+use crate::framework::state::{IngestState, TaskState};
+use crate::framework::task::{Task, TaskEnv, TaskOutcome};
 
 #[derive(Serialize, Deserialize)]
 struct StepFile {
@@ -330,12 +134,20 @@ pub fn run_task(task: &dyn Task, env: &TaskEnv<'_>) -> TaskOutcome {
         match result {
             Ok(file) => {
                 flags.merge(&file.flags);
-                match *step {
-                    "ingest" => state.ingest = serde_json::from_value(file.state).ok(),
-                    "check" => state.check = serde_json::from_value(file.state).ok(),
+                let decoded = match *step {
+                    "ingest" => from_value(&file.state).map(|s| state.ingest = Some(s)),
+                    "check" => from_value(&file.state).map(|s| state.check = Some(s)),
                     other => {
                         state.steps.insert(other.to_string(), file.state);
+                        Ok(())
                     }
+                };
+                if let Err(e) = decoded {
+                    let msg = format!("step {step}: saved state does not decode: {e}");
+                    env.log.line(tracing::Level::ERROR, &msg);
+                    flags.raise(Flag::SUBTASKCRASH, msg);
+                    crashed = true;
+                    break;
                 }
                 env.log.line(
                     tracing::Level::INFO,
@@ -385,7 +197,7 @@ pub fn run_task(task: &dyn Task, env: &TaskEnv<'_>) -> TaskOutcome {
         status: status.to_string(),
         flags,
     };
-    if let Err(e) = crate::results::write_outputs(task, env, &state, &mut outcome) {
+    if let Err(e) = crate::framework::results::write_outputs(task, env, &state, &mut outcome) {
         env.log.line(
             tracing::Level::ERROR,
             &format!("writing outputs failed: {e}"),

@@ -9,9 +9,9 @@ use vison_ccd::geometry::{LOST_ADU, SATURATED_ADU};
 use vison_ccd::stack::RowSource;
 use vison_ccd::{Frame, FrameGeometry, Quadrant};
 
-use crate::checks::FrameCheck;
-use crate::config::PrepConfig;
 use crate::error::Result;
+use crate::framework::config::PrepConfig;
+use crate::framework::state::FrameCheck;
 
 /// Offsets to subtract per quadrant (E, F, G, H order) from a frame's check statistics.
 pub fn frame_offsets(fc: &FrameCheck, prep: &PrepConfig) -> [f32; 4] {

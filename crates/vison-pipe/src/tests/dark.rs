@@ -11,16 +11,17 @@ use vison_ccd::fits::{HduSelector, inspect_fits, read_image};
 use vison_ccd::stack::StackMethod;
 use vison_ccd::{FrameGeometry, Header, Quadrant, Section};
 
-use crate::bias::{master_bias_name, step_err};
-use crate::config::DarkConfig;
 use crate::error::Result;
-use crate::flags::{Flag, Flags};
-use crate::master::{MasterNames, write_master_product};
-use crate::measure::clipped_mean_std;
-use crate::prep::{PreparedRows, frame_offsets, min_stack};
-use crate::report::{Plot, figure};
-use crate::results::Analysis;
-use crate::task::{Task, TaskEnv, TaskState};
+use crate::framework::analysis::Analysis;
+use crate::framework::config::DarkConfig;
+use crate::framework::flags::{Flag, Flags};
+use crate::framework::prep::{PreparedRows, frame_offsets, min_stack};
+use crate::framework::products::{MasterNames, write_master_product};
+use crate::framework::report::{Plot, figure};
+use crate::framework::state::TaskState;
+use crate::framework::task::{Task, TaskEnv};
+use crate::tests::bias::{master_bias_name, step_err};
+use vison_ccd::quadcheck::clipped_mean_std;
 
 /// A hot pixel, canonical quadrant coordinates (serial index counts the prescan).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -89,15 +90,15 @@ pub fn find_hot(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DarkQuad {
     /// Dark signal rate, ADU/s (clipped mean, hot pixels and columns excluded).
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub dark_adu_per_s: f64,
     /// Dark current, e-/px/s (`dark_adu_per_s x gain_e_per_adu`).
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub dark_e_per_px_per_s: f64,
     /// Gain used, e-/ADU.
     pub gain_e_per_adu: f64,
     /// Prescan offset of the darks minus that of the biases, ADU.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub offset_drift_adu: f64,
     /// Hot pixels.
     pub hot_pixels: Vec<HotPixel>,
@@ -173,7 +174,7 @@ impl DarkTask {
         let mut flags = Flags::new();
         let mut ccds = BTreeMap::new();
         for ccd in 1..=3u8 {
-            let frames: Vec<&crate::checks::FrameCheck> = chk.usable(ccd).collect();
+            let frames: Vec<&crate::framework::state::FrameCheck> = chk.usable(ccd).collect();
             let Some(g) = frames.iter().find_map(|f| f.geometry) else {
                 flags.raise(
                     Flag::BADDATAPROD,
@@ -353,10 +354,10 @@ impl Task for DarkTask {
         }
     }
 
-    fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Analysis {
+    fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Result<Analysis> {
         let mut a = Analysis::default();
-        let Some(meta) = state.step::<DarkMeta>("meta") else {
-            return a;
+        let Some(meta) = state.step::<DarkMeta>("meta")? else {
+            return Ok(a);
         };
         let mut hot: BTreeMap<String, Value> = BTreeMap::new();
         for (ccd, md) in &meta.ccds {
@@ -398,7 +399,7 @@ impl Task for DarkTask {
             "hot_defects".into(),
             serde_json::to_value(hot).unwrap_or(Value::Null),
         );
-        a
+        Ok(a)
     }
 
     fn report_sections(
@@ -411,7 +412,7 @@ impl Task for DarkTask {
             Block, Cell, DataTable, Histogram, ImagePlot, ScaleLimits, Section as RSection,
         };
         let mut s = RSection::new("Dark current and defects");
-        let Some(meta) = state.step::<DarkMeta>("meta") else {
+        let Some(meta) = state.step::<DarkMeta>("meta")? else {
             return Ok(vec![
                 s.with(Block::Paragraph("The master dark was not built.".into())),
             ]);

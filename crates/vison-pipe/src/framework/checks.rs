@@ -5,70 +5,16 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
-use vison_ccd::{FrameGeometry, Quadrant, read_frame};
+use vison_ccd::{Quadrant, read_frame};
 
-use crate::data::FrameRef;
 use crate::error::Result;
-use crate::flags::{Flag, Flags};
-use crate::measure::{QuadCheck, check_quadrant, read_rows};
-use crate::results::{ComplianceEntry, ComplianceTable};
-use crate::task::{IngestState, TaskEnv};
-
-/// Check statistics of one frame.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FrameCheck {
-    /// ObsID.
-    pub obsid: i64,
-    /// CCD (1..3).
-    pub ccd: u8,
-    /// File name.
-    pub file_name: String,
-    /// Exposure time, s.
-    pub exptime_s: f64,
-    /// False when the file is missing or unreadable (excluded from the analyses).
-    pub usable: bool,
-    /// Why the frame is not usable.
-    pub error: Option<String>,
-    /// Frame geometry (usable frames).
-    pub geometry: Option<FrameGeometry>,
-    /// Canonical image rows read out.
-    pub rows: (usize, usize),
-    /// Per quadrant (`E`..`H`).
-    pub quads: BTreeMap<String, QuadCheck>,
-}
-
-/// State of the `check` step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CheckState {
-    /// One entry per frame listed in the EXP_LOG, ordered by ObsID then CCD.
-    pub frames: Vec<FrameCheck>,
-    /// Compliance tables (offsets, gradients, RON of the prescan, saturation, ...).
-    pub compliance: BTreeMap<String, ComplianceTable>,
-    /// Flags raised.
-    pub flags: Flags,
-}
-
-impl CheckState {
-    /// Usable frames of a CCD, in ObsID order.
-    pub fn usable(&self, ccd: u8) -> impl Iterator<Item = &FrameCheck> {
-        self.frames.iter().filter(move |f| f.usable && f.ccd == ccd)
-    }
-
-    /// Mean over the usable frames of a CCD of a per-quadrant figure.
-    pub fn mean_of(&self, ccd: u8, q: &str, f: impl Fn(&QuadCheck) -> f64) -> f64 {
-        let v: Vec<f64> = self
-            .usable(ccd)
-            .filter_map(|fr| fr.quads.get(q).map(&f))
-            .filter(|x| x.is_finite())
-            .collect();
-        if v.is_empty() {
-            f64::NAN
-        } else {
-            v.iter().sum::<f64>() / v.len() as f64
-        }
-    }
-}
+use crate::framework::analysis::{ComplianceEntry, ComplianceTable};
+use crate::framework::data::FrameRef;
+use crate::framework::flags::{Flag, Flags};
+use crate::framework::registry::FrameKind;
+use crate::framework::state::{CheckState, FrameCheck, IngestState};
+use crate::framework::task::TaskEnv;
+use vison_ccd::quadcheck::{QuadCheck, check_quadrant, read_rows};
 
 fn check_frame(
     fr: &FrameRef,
@@ -102,7 +48,7 @@ fn check_frame(
             for q in Quadrant::ALL {
                 out.quads.insert(
                     q.name().to_string(),
-                    check_quadrant(&frame, q, rows, &env.cfg.preprocessing),
+                    check_quadrant(&frame, q, rows, &env.cfg.preprocessing.level_method()),
                 );
             }
         }
@@ -133,34 +79,19 @@ pub(crate) fn run_check(env: &TaskEnv<'_>, ingest: &IngestState) -> Result<Check
             r
         })
         .collect();
-    let is_dark = env.test.starts_with("DARK");
     let mut st = CheckState {
         frames,
         compliance: BTreeMap::new(),
         flags: Flags::new(),
     };
-    evaluate(&mut st, env, is_dark);
+    evaluate(&mut st, env);
     Ok(st)
-}
-
-/// Whether the image-minus-prescan offset check (+- the gradient limits) applies to a frame:
-/// bias frames only (reference 4.1 "img for bias", 4.2), i.e. every frame of BIAS01/BIAS02 and
-/// the zero-exposure frames of the other tests (e.g. the NL background frames); never the
-/// exposed frames of the flat-field family, whose image holds the signal, nor DARK01 (its
-/// image is checked against the dark fluence limits).
-pub(crate) fn image_gradient_checked(test: &str, exptime_s: f64) -> bool {
-    if test.starts_with("BIAS") {
-        true
-    } else if test.starts_with("DARK") {
-        false
-    } else {
-        exptime_s == 0.0
-    }
 }
 
 /// Per-frame limits -> flags with reasons (aggregated per CCD/quadrant), and the compliance
 /// tables (mean over exposures per CCD/quadrant).
-fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, is_dark: bool) {
+fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>) {
+    let kind = env.frames;
     let lim = &env.cfg.limits;
     let mut flags = Flags::new();
     for f in &st.frames {
@@ -234,7 +165,7 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, is_dark: bool) {
                 all(),
             ),
         ];
-        if is_dark {
+        if kind == FrameKind::Dark {
             v.push((
                 "fluence_image",
                 vec![Flag::FLUENCE_OOL, Flag::POORQUALDATA],
@@ -247,12 +178,7 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, is_dark: bool) {
         }
         // Reference 4.1/4.2: the image offset (img - pre gradient) is a check of bias frames
         // only; on exposed frames the image holds the signal.
-        let test = env.test.as_str();
-        if st
-            .frames
-            .iter()
-            .any(|f| image_gradient_checked(test, f.exptime_s))
-        {
+        if st.frames.iter().any(|f| kind.image_is_bias(f.exptime_s)) {
             v.push((
                 "gradient_image",
                 vec![Flag::POORQUALDATA],
@@ -260,7 +186,7 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, is_dark: bool) {
                 "ADU",
                 |q| q.offset_img_adu - q.offset_pre_adu,
                 Box::new(move |_, _| (lim.gradient_adu[0], lim.gradient_adu[1])),
-                Box::new(move |f: &FrameCheck| image_gradient_checked(test, f.exptime_s)),
+                Box::new(move |f: &FrameCheck| kind.image_is_bias(f.exptime_s)),
             ));
         }
         v
@@ -334,28 +260,4 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, is_dark: bool) {
         }
     }
     st.flags = flags;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::image_gradient_checked;
-
-    #[test]
-    fn image_gradient_is_a_bias_frame_check() {
-        assert!(image_gradient_checked("BIAS01", 0.0));
-        assert!(image_gradient_checked("BIAS02", 0.0));
-        assert!(!image_gradient_checked("DARK01", 565.0));
-        // Flat family: exposed frames are not checked, zero-exposure (background) frames are.
-        for t in [
-            "FLAT01",
-            "PTC02_590",
-            "NL01",
-            "NL02",
-            "FLATFLUX00_800",
-            "BF01",
-        ] {
-            assert!(!image_gradient_checked(t, 7.2), "{t}");
-        }
-        assert!(image_gradient_checked("NL02", 0.0));
-    }
 }

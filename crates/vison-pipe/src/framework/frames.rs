@@ -1,15 +1,15 @@
-//! Shared input handling of the flat-field family (FLAT, PTC, NL, BF, FLATFLUX): frames of a
+//! Frames of a test for the analyses (flat-field family, quick statistics): usable frames of a
 //! test grouped by script column, read and prepared (offsets subtracted, 0/65535 set to NaN).
 
 use std::path::PathBuf;
 
 use vison_ccd::{Frame, Quadrant, Section, read_frame};
 
-use crate::checks::FrameCheck;
-use crate::config::PrepConfig;
 use crate::error::Result;
-use crate::prep::{frame_offsets, prepare_frame};
-use crate::task::{IngestState, TaskState};
+use crate::framework::config::PrepConfig;
+use crate::framework::prep::{frame_offsets, prepare_frame};
+use crate::framework::state::FrameCheck;
+use crate::framework::state::{IngestState, TaskState};
 
 /// One usable exposure of a CCD.
 #[derive(Debug, Clone)]

@@ -15,12 +15,13 @@ use vison_ccd::fits::{ImageDataRef, ProductHdu};
 use vison_ccd::{Header, Quadrant};
 use vison_flat::flat::{FlatConfig, IlluminationModel, master_flat};
 
-use crate::bias::step_err;
 use crate::error::Result;
-use crate::flags::{Flag, Flags};
-use crate::flatio::{FlatExposure, exposures, finite_mean, image_area, prepared};
-use crate::results::Analysis;
-use crate::task::{Task, TaskEnv, TaskState};
+use crate::framework::analysis::Analysis;
+use crate::framework::flags::{Flag, Flags};
+use crate::framework::frames::{FlatExposure, exposures, finite_mean, image_area, prepared};
+use crate::framework::state::TaskState;
+use crate::framework::task::{Task, TaskEnv};
+use crate::tests::bias::step_err;
 
 /// Frames combined per master flat at most (memory bound: all are held per quadrant).
 pub const MAX_FLATS_PER_MASTER: usize = 20;
@@ -29,13 +30,13 @@ pub const MAX_FLATS_PER_MASTER: usize = 20;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuadFlat {
     /// PRNU of the quadrant, per cent.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub prnu_pc: f64,
     /// PRNU per tile, per cent.
-    #[serde(deserialize_with = "crate::nan::vec_f64")]
+    #[serde(deserialize_with = "crate::framework::nan::vec_f64")]
     pub tile_prnu_pc: Vec<f64>,
     /// Median fluence of the input flats, ADU.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub fluence_adu: f64,
     /// Dark pixels.
     pub n_dark_px: u64,
@@ -219,9 +220,9 @@ impl Task for FlatTask {
         }
     }
 
-    fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Analysis {
+    fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Result<Analysis> {
         let mut a = Analysis::default();
-        if let Some(fm) = state.step::<FlatMasters>("masters") {
+        if let Some(fm) = state.step::<FlatMasters>("masters")? {
             let mut prnu: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
             for m in &fm.masters {
                 a.products.push((
@@ -258,7 +259,7 @@ impl Task for FlatTask {
                     .insert("prnu_pc".into(), finite_mean(&v));
             }
         }
-        a
+        Ok(a)
     }
 
     fn report_sections(
@@ -269,7 +270,7 @@ impl Task for FlatTask {
     ) -> Result<Vec<vison_report::Section>> {
         use vison_report::{Block, Cell, DataTable, Section as RSection};
         let mut s = RSection::new("Master flats, PRNU and defects");
-        match state.step::<FlatMasters>("masters") {
+        match state.step::<FlatMasters>("masters")? {
             Some(fm) => {
                 let mut t = DataTable::new(
                     "PRNU and defects per master flat and quadrant",

@@ -4,126 +4,22 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use vison_ccd::Quadrant;
 
-use crate::atomic::{write_atomic, write_json_atomic};
 use crate::error::Result;
-use crate::flags::Flags;
-use crate::task::{Task, TaskEnv, TaskOutcome, TaskState};
-
-/// A value against its allowed range.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ComplianceEntry {
-    /// True when within limits (every exposure, for per-exposure checks).
-    pub pass: bool,
-    /// Value (mean over exposures for per-exposure checks).
-    #[serde(deserialize_with = "crate::nan::f64")]
-    pub value: f64,
-    /// Lower limit.
-    pub lo: f64,
-    /// Upper limit.
-    pub hi: f64,
-}
-
-impl ComplianceEntry {
-    /// Entry for `value` in `[lo, hi]`; `all_pass` carries per-exposure failures.
-    pub fn check(value: f64, lo: f64, hi: f64, all_pass: bool) -> Self {
-        ComplianceEntry {
-            pass: all_pass && value.is_finite() && value >= lo && value <= hi,
-            value,
-            lo,
-            hi,
-        }
-    }
-}
-
-/// A compliance matrix: CCD -> quadrant -> entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ComplianceTable {
-    /// What is compared.
-    pub description: String,
-    /// Unit of the values.
-    pub unit: String,
-    /// Entries.
-    pub ccds: BTreeMap<String, BTreeMap<String, ComplianceEntry>>,
-}
-
-impl ComplianceTable {
-    /// True when every entry passes.
-    pub fn all_pass(&self) -> bool {
-        self.ccds.values().flat_map(|m| m.values()).all(|e| e.pass)
-    }
-}
-
-/// Figures per CCD -> quadrant -> name (units in the names).
-pub(crate) type QuadFigures = BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>>;
-
-/// What a test's analysis produced (beyond the generic checks).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Analysis {
-    /// Figures per CCD/quadrant, merged into `results.json` `ccds`.
-    pub ccds: QuadFigures,
-    /// Compliance tables of the analysis.
-    pub compliance: BTreeMap<String, ComplianceTable>,
-    /// Products written, relative to the test folder, with a description.
-    pub products: Vec<(String, String)>,
-    /// Test-specific details (lists of hot pixels, sources of calibration inputs...).
-    pub details: BTreeMap<String, Value>,
-    /// Extra per-exposure CSV columns: (ObsID, CCD, quadrant) -> column -> value.
-    pub per_exposure: BTreeMap<(i64, u8, String), BTreeMap<String, f64>>,
-}
-
-/// `results.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TestResults {
-    /// Test name.
-    pub test: String,
-    /// `ok`, `flagged` or `crashed`.
-    pub status: String,
-    /// Names of the flags raised, sorted.
-    pub flags: Vec<String>,
-    /// Reasons per flag.
-    pub flag_reasons: Flags,
-    /// Bitwise OR of the reference flag bits.
-    pub flag_mask: u64,
-    /// Figures per CCD and quadrant (units in the names).
-    pub ccds: BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>,
-    /// Compliance matrices.
-    pub compliance: BTreeMap<String, ComplianceTable>,
-    /// Exposures analysed.
-    pub exposures: Vec<ExposureSummary>,
-    /// Products, relative to the test folder.
-    pub products: Vec<String>,
-    /// Test-specific details.
-    pub details: BTreeMap<String, Value>,
-    /// Inputs and versions.
-    pub inputs: BTreeMap<String, Value>,
-}
-
-/// One exposure in `results.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ExposureSummary {
-    /// ObsID.
-    pub obsid: i64,
-    /// EXP_LOG date-time.
-    pub date: String,
-    /// Exposure time, s.
-    #[serde(deserialize_with = "crate::nan::f64")]
-    pub exptime_s: f64,
-    /// Script column label.
-    pub label: String,
-    /// CCDs with a usable frame.
-    pub usable_ccds: Vec<u8>,
-}
+use crate::framework::analysis::{Analysis, ExposureSummary, QuadFigures, TestResults};
+use crate::framework::atomic::{write_atomic, write_json_atomic};
+use crate::framework::flags::Flag;
+use crate::framework::state::TaskState;
+use crate::framework::task::{Task, TaskEnv, TaskOutcome};
 
 fn num(v: f64) -> Value {
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }
 
 /// One figure of a quadrant's check record.
-type QuadFigure = fn(&crate::measure::QuadCheck) -> f64;
+type QuadFigure = fn(&vison_ccd::quadcheck::QuadCheck) -> f64;
 
 /// Generic figures from the check step, per CCD/quadrant.
 fn check_figures(state: &TaskState) -> QuadFigures {
@@ -383,10 +279,29 @@ pub(crate) fn write_outputs(
     let mut analysis = if state.check.is_some() {
         let a =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| task.summarize(env, state)));
-        a.unwrap_or_default()
+        let failed = match a {
+            Ok(Ok(a)) => return finish_outputs(task, env, state, a, outcome),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "panic".to_string(),
+        };
+        let msg = format!("summary of the analyses failed: {failed}");
+        env.log.line(tracing::Level::ERROR, &msg);
+        outcome.flags.raise(Flag::SUBTASKCRASH, msg);
+        outcome.status = "crashed".into();
+        Analysis::default()
     } else {
         Analysis::default()
     };
+    finish_outputs(task, env, state, std::mem::take(&mut analysis), outcome)
+}
+
+fn finish_outputs(
+    task: &dyn Task,
+    env: &TaskEnv<'_>,
+    state: &TaskState,
+    mut analysis: Analysis,
+    outcome: &mut TaskOutcome,
+) -> Result<()> {
     // The report's tables see the check figures (prescan RON, offsets) too; the task's own
     // figures take precedence, as in results.json.
     for (c, qs) in check_figures(state) {
@@ -408,6 +323,6 @@ pub(crate) fn write_outputs(
         &env.test_dir.join("results.csv"),
         build_csv(env, state, &analysis).as_bytes(),
     )?;
-    crate::report::write_test_report(task, env, state, &analysis, &results)?;
+    crate::framework::report::write_test_report(task, env, state, &analysis, &results)?;
     Ok(())
 }

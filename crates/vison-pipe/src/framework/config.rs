@@ -115,16 +115,7 @@ impl Default for CalibrationConfig {
     }
 }
 
-/// Offset estimator used for checks and preparation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OffsetEstimator {
-    /// Median of the scan region, interpolated within the ADU quantisation step (a plain
-    /// median of integer ADU values is quantised to 0.5 ADU).
-    Median,
-    /// Mean after 4-sigma clipping.
-    ClippedMean,
-}
+pub use vison_ccd::quadcheck::OffsetEstimator;
 
 /// `[preprocessing]`: image preparation before the analyses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,6 +131,21 @@ pub struct PrepConfig {
     pub mask_bad_pixels: bool,
     /// Memory budget of the stacking bands, MiB (default 512).
     pub stack_budget_mib: usize,
+}
+
+impl PrepConfig {
+    /// The offset measurement these settings describe.
+    pub fn level_method(&self) -> vison_ccd::quadcheck::LevelMethod {
+        vison_ccd::quadcheck::LevelMethod {
+            estimator: self.offset_estimator,
+            scan: if self.offset_scan == "overscan" {
+                vison_ccd::offset::ScanRegion::Overscan
+            } else {
+                vison_ccd::offset::ScanRegion::Prescan
+            },
+            trim_cols: (self.offset_trim[0], self.offset_trim[1]),
+        }
+    }
 }
 
 impl Default for PrepConfig {
@@ -410,7 +416,7 @@ mod tests {
 
     #[test]
     fn documented_example_parses_and_matches_the_defaults() {
-        let text = include_str!("../../../docs/session-example.toml");
+        let text = include_str!("../../../../docs/session-example.toml");
         let c = SessionConfig::from_toml(text, "docs/session-example.toml").unwrap();
         let d = SessionConfig::default();
         assert_eq!(c.limits, d.limits);

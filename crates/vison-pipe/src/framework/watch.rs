@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 
 use notify::{RecursiveMode, Watcher};
 
-use crate::data::{DataSet, test_definition};
 use crate::error::Result;
-use crate::progress::{Progress, ProgressEvent};
-use crate::session::{RunOptions, Session, SessionSummary};
+use crate::framework::data::{DataSet, test_definition};
+use crate::framework::progress::{Progress, ProgressEvent};
+use crate::framework::registry::Registry;
+use crate::framework::session::{RunOptions, Session, SessionSummary};
 
 /// Options of the listening mode.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,13 +93,17 @@ fn has_exposures(
 
 /// Waits for the tests' data and runs each test when it is complete; returns when all ran or
 /// at the timeout.
-pub fn watch(opts: WatchOptions, progress: &dyn Progress) -> Result<SessionSummary> {
-    let mut session = Session::create(opts.run.clone())?;
+pub fn watch(
+    opts: WatchOptions,
+    registry: &'static Registry,
+    progress: &dyn Progress,
+) -> Result<SessionSummary> {
+    let mut session = Session::create(opts.run.clone(), registry)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(session.opts.jobs.unwrap_or(0))
         .build()
         .map_err(|e| crate::error::Error::Watch(e.to_string()))?;
-    let mut pending: Vec<String> = session.opts.ordered_tests();
+    let mut pending: Vec<String> = session.registry().run_order(&session.opts.tests);
     progress.event(&ProgressEvent::SessionStart {
         session: session.id.clone(),
         tests: pending.clone(),

@@ -1,5 +1,5 @@
 //! BF01 (reference 4.12, 6.6): brighter-fatter from the covariances of flat pairs against
-//! fluence. The PTC steps ([`crate::ptc`]) measure covariances up to [`BF_MAX_LAG_PX`] and fit
+//! fluence. The PTC steps ([`crate::tests::flat::ptc`]) measure covariances up to [`BF_MAX_LAG_PX`] and fit
 //! the full covariance model (a_ij per lag); the `g15` step fits the Guyonnet et al. (2015)
 //! smooth electrostatic model to the a-matrix and derives the LSST (Coulton et al. 2018)
 //! correction kernel for comparison.
@@ -9,13 +9,14 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::bias::step_err;
 use crate::error::Result;
-use crate::flags::{Flag, Flags};
-use crate::ptc::{PtcFits, PtcPairs, PtcTask, gains_table, ptc_figures, ptc_plot};
-use crate::report::{Plot, figure};
-use crate::results::Analysis;
-use crate::task::{Task, TaskEnv, TaskState};
+use crate::framework::analysis::Analysis;
+use crate::framework::flags::{Flag, Flags};
+use crate::framework::report::{Plot, figure};
+use crate::framework::state::TaskState;
+use crate::framework::task::{Task, TaskEnv};
+use crate::tests::bias::step_err;
+use crate::tests::flat::ptc::{PtcFits, PtcPairs, PtcTask, gains_table, ptc_figures, ptc_plot};
 
 /// Largest covariance lag measured by BF01, px.
 pub const BF_MAX_LAG_PX: usize = 4;
@@ -26,27 +27,27 @@ pub const BF_KERNEL_SIZE_PX: usize = 9;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuadBf {
     /// a-matrix of the covariance model, row-major over lags (i, j) in 0..side, 1/e-.
-    #[serde(deserialize_with = "crate::nan::vec_f64")]
+    #[serde(deserialize_with = "crate::framework::nan::vec_f64")]
     pub a_per_e: Vec<f64>,
     /// Side of `a_per_e`.
     pub side: usize,
     /// G15 smooth model amplitude p0 (pixel widths per electron) and its error.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub p0: f64,
     /// Error of p0.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub p0_err: f64,
     /// G15 radial scale p1 (1/px) and its error.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub p1: f64,
     /// Error of p1.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub p1_err: f64,
     /// a00 of the smooth model, 1/e-.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub a00_smooth_per_e: f64,
     /// Centre value of the LSST kernel, px^2/e- (NaN if not built).
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub kernel_centre: f64,
 }
 
@@ -94,7 +95,7 @@ impl BfTask {
 
     fn g15_step(&self, st: &TaskState) -> Result<(Value, Flags)> {
         let fits: PtcFits = st
-            .step("fit")
+            .step("fit")?
             .ok_or_else(|| step_err(&self.name, "g15", "fit step missing"))?;
         let mut flags = Flags::new();
         let mut ccds: BTreeMap<String, BTreeMap<String, QuadBf>> = BTreeMap::new();
@@ -134,12 +135,12 @@ impl Task for BfTask {
         }
     }
 
-    fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Analysis {
+    fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Result<Analysis> {
         let mut a = Analysis::default();
-        if let Some(f) = state.step::<PtcFits>("fit") {
+        if let Some(f) = state.step::<PtcFits>("fit")? {
             ptc_figures(&f, &mut a);
         }
-        if let Some(m) = state.step::<BfModels>("g15") {
+        if let Some(m) = state.step::<BfModels>("g15")? {
             for (ccd, qs) in &m.ccds {
                 for (q, b) in qs {
                     let e = a
@@ -158,7 +159,7 @@ impl Task for BfTask {
                 a.details.insert("bf_models".into(), v);
             }
         }
-        a
+        Ok(a)
     }
 
     fn report_sections(
@@ -169,7 +170,7 @@ impl Task for BfTask {
     ) -> Result<Vec<vison_report::Section>> {
         use vison_report::{Block, Cell, DataTable, Section as RSection};
         let mut s = RSection::new("Covariances and the brighter-fatter model");
-        if let Some(pp) = state.step::<PtcPairs>("pairs") {
+        if let Some(pp) = state.step::<PtcPairs>("pairs")? {
             s.push(figure(
                 env,
                 "ptc",
@@ -180,7 +181,7 @@ impl Task for BfTask {
             ));
         }
         s.push(gains_table(a));
-        match state.step::<BfModels>("g15") {
+        match state.step::<BfModels>("g15")? {
             Some(m) => {
                 let mut t = DataTable::new(
                     "a-matrix (first lags) and G15 smooth model per quadrant",

@@ -9,10 +9,11 @@ use vison_report::{
     ImagePlot, KeyValueTable, PlotGrid, ProductLinks, Report, Section, Series, SeriesStyle, XyPlot,
 };
 
-use crate::atomic::write_atomic;
 use crate::error::Result;
-use crate::results::{Analysis, ComplianceTable, TestResults};
-use crate::task::{Task, TaskEnv, TaskState};
+use crate::framework::analysis::{Analysis, ComplianceTable, TestResults};
+use crate::framework::atomic::write_atomic;
+use crate::framework::state::TaskState;
+use crate::framework::task::{Task, TaskEnv};
 
 /// Anything that renders to PNG.
 pub(crate) enum Plot {
@@ -350,7 +351,7 @@ fn validation_section(env: &TaskEnv<'_>, state: &TaskState) -> Section {
             1500,
             450,
         ));
-        let bad: Vec<&crate::checks::FrameCheck> =
+        let bad: Vec<&crate::framework::state::FrameCheck> =
             chk.frames.iter().filter(|f| !f.usable).collect();
         if !bad.is_empty() {
             let mut t = DataTable::new("Frames excluded", ["ObsID", "CCD", "file", "reason"]);
@@ -416,6 +417,86 @@ fn hk_unit(key: &str) -> &'static str {
 }
 
 /// Writes `report.html` for a test.
+/// Figures shown first, per CCD and quadrant, when the test produced them (units in names).
+const HEADLINE_FIGURES: &[&str] = &[
+    "offset_adu",
+    "ron_adu",
+    "ron_prescan_adu",
+    "gain_e_per_adu",
+    "fullwell_e",
+    "dark_e_per_px_per_s",
+    "prnu_pc",
+    "nl_max_dev_pc",
+    "flux_adu_per_s",
+    "a00",
+    "mean_inject_median_adu",
+    "mean_spot_peak_adu",
+    "mean_spot_sigma_px",
+];
+
+/// The answer: status, flags with their reasons, and the headline figures per CCD/quadrant.
+fn summary_section(results: &TestResults) -> Section {
+    let mut s = Section::new("Summary");
+    s.push(Block::Paragraph(format!(
+        "Status: {}. {}",
+        results.status,
+        if results.flags.is_empty() {
+            "No flags raised.".to_string()
+        } else {
+            format!("Flags: {}.", results.flags.join(", "))
+        }
+    )));
+    let mut fl = FlagList::new(if results.flags.is_empty() {
+        "No flags raised"
+    } else {
+        "Flags raised, with reasons"
+    });
+    for (name, reasons) in &results.flag_reasons.0 {
+        for r in reasons {
+            fl = fl.flag(name.clone(), r.clone());
+        }
+    }
+    s.push(Block::Flags(fl));
+    let present: Vec<&str> = HEADLINE_FIGURES
+        .iter()
+        .copied()
+        .filter(|k| {
+            results
+                .ccds
+                .values()
+                .flat_map(|q| q.values())
+                .any(|m| m.contains_key(*k))
+        })
+        .collect();
+    if !present.is_empty() {
+        let mut header = vec!["CCD".to_string(), "Q".to_string()];
+        header.extend(present.iter().map(|k| k.to_string()));
+        let mut t = DataTable::new("Headline figures per CCD and quadrant", header);
+        for (ccd, qs) in &results.ccds {
+            for (q, m) in qs {
+                let mut row = vec![Cell::text(ccd.clone()), Cell::text(q.clone())];
+                row.extend(
+                    present.iter().map(|k| {
+                        Cell::number(m.get(*k).and_then(|v| v.as_f64()).unwrap_or(f64::NAN))
+                    }),
+                );
+                t.push_row(row);
+            }
+        }
+        s.push(Block::Table(t));
+    }
+    s
+}
+
+/// A section whose content is folded under its title.
+fn folded(s: Section) -> Section {
+    let title = s.title.clone();
+    Section::new(title.clone()).with(Block::Details {
+        summary: format!("{title} (click to unfold)"),
+        blocks: s.blocks,
+    })
+}
+
 pub(crate) fn write_test_report(
     task: &dyn Task,
     env: &TaskEnv<'_>,
@@ -423,10 +504,10 @@ pub(crate) fn write_test_report(
     analysis: &Analysis,
     results: &TestResults,
 ) -> Result<()> {
+    // The answer first (status, flags, headline figures), then the analyses and the
+    // validation; the inputs and the data inventory are folded below.
     let mut report = Report::new(format!("VIS ground calibration: {} report", env.test))
-        .with_section(inputs_section(env, state, results))
-        .with_section(inventory_section(state))
-        .with_section(validation_section(env, state));
+        .with_section(summary_section(results));
     if state.check.is_some() {
         match task.report_sections(env, state, analysis) {
             Ok(secs) => report.sections.extend(secs),
@@ -436,6 +517,10 @@ pub(crate) fn write_test_report(
             ),
         }
     }
+    report = report
+        .with_section(validation_section(env, state))
+        .with_section(folded(inputs_section(env, state, results)))
+        .with_section(folded(inventory_section(state)));
     let mut prod = ProductLinks::new("Products written (relative links)");
     for (p, d) in &analysis.products {
         prod = prod.link(p.clone(), p.clone(), d.clone());
@@ -453,17 +538,6 @@ pub(crate) fn write_test_report(
         )
         .link("log.txt", "log.txt", "log of the test");
     report = report.with_section(Section::new("Products").with(prod));
-    let mut fl = FlagList::new(if results.flags.is_empty() {
-        "No flags raised"
-    } else {
-        "Flags raised, with reasons"
-    });
-    for (name, reasons) in &results.flag_reasons.0 {
-        for r in reasons {
-            fl = fl.flag(name.clone(), r.clone());
-        }
-    }
-    report = report.with_section(Section::new("Flags").with(fl));
     write_atomic(
         &env.test_dir.join("report.html"),
         vison_report::render_html(&report).as_bytes(),

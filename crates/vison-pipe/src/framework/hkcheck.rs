@@ -11,9 +11,9 @@ use vison_hk::{
     check_abs, check_vs_command, load_hk,
 };
 
-use crate::config::HkConfig;
-use crate::data::ExposureRef;
-use crate::flags::{Flag, Flags};
+use crate::framework::config::HkConfig;
+use crate::framework::data::ExposureRef;
+use crate::framework::flags::{Flag, Flags};
 
 /// One failed HK check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 //! (`vison_flat::covariance`); per quadrant the gain and read noise come from vison's quadratic
 //! fit, the Astier et al. (2019) exponential approximation and the full covariance model, with
 //! correctly propagated errors, the turn-off (full well) and POORFIT/BADFIT verdicts. BF01
-//! ([`crate::bf`]) reuses these steps with more lags.
+//! ([`crate::tests::flat::bf`]) reuses these steps with more lags.
 
 use std::collections::BTreeMap;
 
@@ -21,13 +21,14 @@ use vison_flat::ptc::{
 };
 use vison_ogse::ShutterCalibration;
 
-use crate::bias::step_err;
 use crate::error::Result;
-use crate::flags::{Flag, Flags};
-use crate::flatio::{exposures, image_area, pairs, prepared};
-use crate::report::{Plot, figure};
-use crate::results::Analysis;
-use crate::task::{Task, TaskEnv, TaskState};
+use crate::framework::analysis::Analysis;
+use crate::framework::flags::{Flag, Flags};
+use crate::framework::frames::{exposures, image_area, pairs, prepared};
+use crate::framework::report::{Plot, figure};
+use crate::framework::state::TaskState;
+use crate::framework::task::{Task, TaskEnv};
+use crate::tests::bias::step_err;
 
 /// One flat pair of one quadrant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,7 +40,7 @@ pub struct PtcPair {
     /// Quadrant.
     pub quadrant: String,
     /// Exposure time, s.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub exptime_s: f64,
     /// Mean, variance and covariances of the pair.
     pub cov: PairCovariance,
@@ -74,10 +75,10 @@ pub struct QuadPtc {
     /// Full covariance model (a_ij per lag) of the linearised series.
     pub cov_model: Option<CovModelFit>,
     /// Gain of the cubic fit (non-linearity absorbed), e-/ADU.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub gain_cubic_e_per_adu: f64,
     /// Its 1-sigma error, e-/ADU.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub gain_cubic_err_e_per_adu: f64,
     /// Response curve (mean against actual exposure time) that linearised the series.
     #[serde(default)]
@@ -86,7 +87,10 @@ pub struct QuadPtc {
     #[serde(default)]
     pub full_well: Option<FullWell>,
     /// Full well in electrons: gain x the linearised ceiling.
-    #[serde(default = "crate::nan::nan", deserialize_with = "crate::nan::f64")]
+    #[serde(
+        default = "crate::framework::nan::nan",
+        deserialize_with = "crate::framework::nan::f64"
+    )]
     pub full_well_e: f64,
     /// Why a fit is missing.
     pub notes: Vec<String>,
@@ -440,7 +444,7 @@ impl PtcTask {
     fn fit_step(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
         let shutter = env.cfg.shutter_calibration()?;
         let pp: PtcPairs = st
-            .step("pairs")
+            .step("pairs")?
             .ok_or_else(|| step_err(&self.name, "fit", "pairs step missing"))?;
         let cfg = Self::fit_config();
         let mut flags = Flags::new();
@@ -480,7 +484,10 @@ impl PtcTask {
             }
         }
         let gains_product = format!("products/EUC_GAIN_{}.json", self.name);
-        crate::atomic::write_json_atomic(&env.test_dir.join(&gains_product), &gains_of(&ccds))?;
+        crate::framework::atomic::write_json_atomic(
+            &env.test_dir.join(&gains_product),
+            &gains_of(&ccds),
+        )?;
         let v = serde_json::to_value(PtcFits {
             gains_product,
             ccds,
@@ -629,9 +636,9 @@ impl Task for PtcTask {
         }
     }
 
-    fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Analysis {
+    fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Result<Analysis> {
         let mut a = Analysis::default();
-        if let Some(f) = state.step::<PtcFits>("fit") {
+        if let Some(f) = state.step::<PtcFits>("fit")? {
             if !f.gains_product.is_empty() {
                 a.products.push((
                     f.gains_product.clone(),
@@ -644,7 +651,7 @@ impl Task for PtcTask {
                 a.details.insert("ptc_fits".into(), v);
             }
         }
-        a
+        Ok(a)
     }
 
     fn report_sections(
@@ -655,7 +662,7 @@ impl Task for PtcTask {
     ) -> Result<Vec<vison_report::Section>> {
         use vison_report::{Block, Section as RSection};
         let mut s = RSection::new("Photon transfer curve");
-        match state.step::<PtcPairs>("pairs") {
+        match state.step::<PtcPairs>("pairs")? {
             Some(pp) => s.push(figure(
                 env,
                 "ptc",

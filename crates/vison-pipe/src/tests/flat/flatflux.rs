@@ -10,13 +10,14 @@ use serde_json::Value;
 use vison_ccd::Quadrant;
 use vison_ogse::ShutterCalibration;
 
-use crate::bias::step_err;
 use crate::error::Result;
-use crate::flags::{Flag, Flags};
-use crate::flatio::finite_mean;
-use crate::nl::{NlSignal, NlSignals, measure_signals};
-use crate::results::Analysis;
-use crate::task::{Task, TaskEnv, TaskState};
+use crate::framework::analysis::Analysis;
+use crate::framework::flags::{Flag, Flags};
+use crate::framework::frames::finite_mean;
+use crate::framework::state::TaskState;
+use crate::framework::task::{Task, TaskEnv};
+use crate::tests::bias::step_err;
+use crate::tests::flat::nl::{NlSignal, NlSignals, measure_signals};
 
 /// Highest image-area signal accepted by the fluence check, ADU (offset subtracted).
 pub const FLUENCE_MAX_ADU: f64 = 60_000.0;
@@ -25,10 +26,10 @@ pub const FLUENCE_MAX_ADU: f64 = 60_000.0;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuadFlux {
     /// Mean over the frames of signal / actual exposure time, ADU/s.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub flux_adu_per_s: f64,
     /// Relative scatter (sample standard deviation / mean) of the frames' fluxes, per cent.
-    #[serde(deserialize_with = "crate::nan::f64")]
+    #[serde(deserialize_with = "crate::framework::nan::f64")]
     pub flux_scatter_pc: f64,
 }
 
@@ -95,7 +96,7 @@ impl FlatFluxTask {
 
     fn flux_step(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
         let sig: NlSignals = st
-            .step("signals")
+            .step("signals")?
             .ok_or_else(|| step_err(&self.name, "flux", "signals step missing"))?;
         let shutter = env.cfg.shutter_calibration()?;
         let mut ccds: BTreeMap<String, BTreeMap<String, QuadFlux>> = BTreeMap::new();
@@ -142,9 +143,9 @@ impl Task for FlatFluxTask {
         }
     }
 
-    fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Analysis {
+    fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Result<Analysis> {
         let mut a = Analysis::default();
-        if let Some(fx) = state.step::<FluxState>("flux") {
+        if let Some(fx) = state.step::<FluxState>("flux")? {
             for (ccd, qs) in fx.ccds {
                 for (q, f) in qs {
                     let m = a.ccds.entry(ccd.clone()).or_default().entry(q).or_default();
@@ -153,7 +154,7 @@ impl Task for FlatFluxTask {
                 }
             }
         }
-        if let Some(sig) = state.step::<NlSignals>("signals") {
+        if let Some(sig) = state.step::<NlSignals>("signals")? {
             for s in &sig.signals {
                 a.per_exposure
                     .entry((s.obsid, s.ccd, s.quadrant.clone()))
@@ -161,7 +162,7 @@ impl Task for FlatFluxTask {
                     .insert("signal_adu".into(), s.signal_adu);
             }
         }
-        a
+        Ok(a)
     }
 
     fn report_sections(

@@ -1,0 +1,196 @@
+//! Session creation and path confinement (issue 13 classes 3 and 4), the registry's
+//! check-only tests (issue 12 §5) and NaN in saved states (issue 13 class 1).
+
+use std::path::Path;
+
+use vison_pipe::{Error, NoProgress, RunOptions, SessionConfig};
+
+use crate::common::{Campaign, campaign, config_from_truth, get, results, run, snapshot};
+
+fn opts(data: &Path, out: &Path, id: Option<&str>) -> RunOptions {
+    RunOptions {
+        data: vec![data.to_path_buf()],
+        tests: vec!["BIAS01".into()],
+        out: out.to_path_buf(),
+        config: SessionConfig::default(),
+        id: id.map(String::from),
+        ..RunOptions::default()
+    }
+}
+
+fn config_err(r: vison_pipe::Result<vison_pipe::Session>) -> String {
+    match r {
+        Err(e @ Error::Config { .. }) => e.to_string(),
+        Err(e) => panic!("not a configuration error: {e}"),
+        Ok(s) => panic!("session {} created", s.id),
+    }
+}
+
+#[test]
+fn session_ids_are_plain_unique_names_inside_out() {
+    let t = tempfile::tempdir().unwrap();
+    let (data, out) = (t.path().join("data"), t.path().join("out"));
+    std::fs::create_dir_all(&data).unwrap();
+    // Default IDs created in the same second get distinct folders.
+    let a = vison_pipe::create_session(opts(&data, &out, None)).unwrap();
+    let b = vison_pipe::create_session(opts(&data, &out, None)).unwrap();
+    assert_ne!(a.dir, b.dir);
+    // An explicit ID that exists is an error, not a silent rename.
+    let msg = config_err(vison_pipe::create_session(opts(&data, &out, Some(&a.id))));
+    assert!(
+        msg.contains("already exists") && msg.contains("--resume"),
+        "{msg}"
+    );
+    // IDs are plain names: nothing is written outside --out.
+    for bad in ["../x", "/tmp/abs", "a/b", ".."] {
+        let msg = config_err(vison_pipe::create_session(opts(&data, &out, Some(bad))));
+        assert!(msg.contains("plain name"), "{bad}: {msg}");
+    }
+    assert!(!t.path().join("x").exists());
+    // --out inside a data folder is refused (inputs are read-only).
+    let msg = config_err(vison_pipe::create_session(opts(
+        &data,
+        &data.join("out"),
+        None,
+    )));
+    assert!(msg.contains("inside the data folder"), "{msg}");
+    assert!(!data.join("out").join("VIS").exists());
+}
+
+#[test]
+fn blocks_are_built_in_or_named_files_and_unknown_names_fail() {
+    let t = tempfile::tempdir().unwrap();
+    let (data, out) = (t.path().join("data"), t.path().join("out"));
+    std::fs::create_dir_all(&data).unwrap();
+    let mut o = opts(&data, &out, Some("builtin"));
+    o.block = Some("SIM_SEED1".into());
+    vison_pipe::create_session(o).unwrap();
+    let mut o = opts(&data, &out, Some("unknown"));
+    o.block = Some("NO_SUCH_BLOCK".into());
+    let msg = config_err(vison_pipe::create_session(o));
+    assert!(
+        msg.contains("unknown block") && msg.contains("SIM_SEED1") && msg.contains("UNKNOWN"),
+        "{msg}"
+    );
+    // Nothing was created for the refused session.
+    assert!(!out.join("unknown").exists());
+    let mut o = opts(&data, &out, Some("path"));
+    o.block = Some("../../etc/x".into());
+    assert!(vison_pipe::create_session(o).is_err());
+}
+
+#[test]
+fn frames_outside_the_day_folder_are_not_read() {
+    let c: Campaign = campaign(&["BIAS01"], &[], 1);
+    let root = c.root();
+    let day = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .unwrap();
+    let explog = std::fs::read_dir(&day)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("EXP_LOG")
+        })
+        .unwrap();
+    // Point one row at a copy of its frame outside the day folder.
+    let text = std::fs::read_to_string(&explog).unwrap();
+    let first_fits = text
+        .split(|ch: char| ch.is_whitespace() || ch == ',')
+        .find(|w| w.starts_with("EUC_"))
+        .unwrap()
+        .trim_end_matches(".fits")
+        .to_string();
+    let outside = c.dir.path().join(format!("{first_fits}.fits"));
+    std::fs::copy(day.join(format!("{first_fits}.fits")), &outside).unwrap();
+    std::fs::write(
+        &explog,
+        text.replacen(&first_fits, &format!("../../{first_fits}"), 1),
+    )
+    .unwrap();
+    let before = snapshot(&root);
+    let out = c.dir.path().join("out");
+    let cfg = config_from_truth(&c.truth, c.dir.path());
+    let s = run(&root, &["BIAS01"], &out, cfg, "confined");
+    let r = results(&s, "BIAS01");
+    let reasons = r.flag_reasons.0.get("BADDATA").cloned().unwrap_or_default();
+    assert!(
+        reasons
+            .iter()
+            .any(|m| m.contains("not a plain file name") && m.contains(&first_fits)),
+        "{:?}",
+        r.flag_reasons
+    );
+    // The rest of the test completes, and the inputs are unchanged.
+    assert!(get(&r, "CCD2", "E", "ron_adu").is_finite());
+    assert_eq!(before, snapshot(&root));
+}
+
+#[test]
+fn injection_tests_are_checked_with_their_quick_statistics() {
+    let c = campaign(&["CHINJ01"], &[], 3);
+    let out = c.dir.path().join("out");
+    let cfg = config_from_truth(&c.truth, c.dir.path());
+    let s = run(&c.root(), &["CHINJ01"], &out, cfg, "chinj");
+    let r = results(&s, "CHINJ01");
+    // A clean campaign: no flags (the zero-exposure injection frames get no bias check).
+    assert_eq!(r.status, "ok", "{:?}", r.flag_reasons);
+    assert!(s.join("CHINJ01/report.html").is_file());
+    // The quick injection level equals the injected level (mean over the injected exposures).
+    let mut n = 0;
+    for (ccd, qs) in &c.truth.ccds {
+        for q in qs.keys() {
+            let levels: Vec<f64> = c
+                .truth
+                .frames
+                .values()
+                .filter_map(|f| f.ccds.get(ccd)?.quads.get(q)?.injection_adu)
+                .filter(|l| *l > 40.0)
+                .collect();
+            let got = get(&r, ccd, q, "mean_inject_median_adu");
+            if levels.is_empty() {
+                continue;
+            }
+            let want = levels.iter().sum::<f64>() / levels.len() as f64;
+            assert!(
+                (got / want - 1.0).abs() < 0.05,
+                "{ccd} {q}: {got} vs {want}"
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 6, "{n} quadrants compared");
+}
+
+#[test]
+fn a_nan_in_a_saved_state_does_not_crash_the_test() {
+    // A frame of NaN: its statistics are NaN, saved as null, and read back on resume.
+    let c = campaign(&["BIAS01"], &[], 2);
+    let out = c.dir.path().join("out");
+    let cfg = config_from_truth(&c.truth, c.dir.path());
+    let s = run(&c.root(), &["BIAS01"], &out, cfg.clone(), "nan");
+    let check = s.join("BIAS01/state/check.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&check).unwrap()).unwrap();
+    v["state"]["frames"][0]["quads"]["E"]["ron_pre_adu"] = serde_json::Value::Null;
+    std::fs::write(&check, serde_json::to_string(&v).unwrap()).unwrap();
+    for step in ["basic", "meta"] {
+        let _ = std::fs::remove_file(s.join(format!("BIAS01/state/{step}.json")));
+    }
+    let mut sess = vison_pipe::resume_session(&out, "nan").unwrap();
+    let sum = vison_pipe::run_session(&mut sess, &NoProgress).unwrap();
+    assert_ne!(
+        sum.outcomes[0].status, "crashed",
+        "{:?}",
+        sum.outcomes[0].flags
+    );
+    let r = results(&s, "BIAS01");
+    assert!(get(&r, "CCD1", "F", "ron_adu").is_finite());
+}
