@@ -72,13 +72,33 @@ pub enum Error {
     Hk(#[from] vison_hk::Error),
     /// Error of the test definitions.
     #[error("test definition: {0}")]
-    TestDef(String),
+    TestDef(#[from] vison_testdefs::Error),
+    /// Error of the chamber model (shutter calibration, profiles).
+    #[error(transparent)]
+    Ogse(#[from] vison_ogse::Error),
+    /// Error of the flat-field analyses.
+    #[error(transparent)]
+    Flat(#[from] vison_flat::Error),
+    /// Error of the brighter-fatter model.
+    #[error(transparent)]
+    G15(#[from] vison_g15::Error),
     /// Error of the report renderer.
     #[error("report: {0}")]
     Report(#[from] vison_report::Error),
     /// The watch mode could not observe the data folders.
     #[error("watch: {0}")]
-    Watch(String),
+    Watch(#[from] notify::Error),
+}
+
+impl Error {
+    /// A step's failure with what went wrong.
+    pub fn step(test: &str, step: &str, detail: impl std::fmt::Display) -> Self {
+        Error::Step {
+            test: test.to_string(),
+            step: step.to_string(),
+            detail: detail.to_string(),
+        }
+    }
 }
 
 /// Result alias of this crate.

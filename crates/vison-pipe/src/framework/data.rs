@@ -169,7 +169,7 @@ pub fn test_definition(test: &str, sel: &SelectConfig, elvis: ElvisVersion) -> R
     if let Some(v) = vison_testdefs::ElvisVersion::from_explog(elvis) {
         opts.elvis = v;
     }
-    vison_testdefs::test_def(test, &opts).map_err(|e| Error::TestDef(e.to_string()))
+    Ok(vison_testdefs::test_def(test, &opts)?)
 }
 
 fn cell_text(v: &Value) -> Option<String> {

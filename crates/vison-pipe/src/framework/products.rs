@@ -10,6 +10,12 @@ use vison_ccd::{FrameGeometry, Header};
 
 use crate::error::Result;
 
+/// File name of the master bias of a CCD (written by BIAS01/BIAS02, used by the tests that
+/// subtract a master bias; docs/pipeline.md).
+pub fn master_bias_name(ccd: u8) -> String {
+    format!("EUC_MASTERBIAS_CCD{ccd}.fits")
+}
+
 /// Extension names of a master product, e.g. `["STACK", "STD", "MASK"]`.
 pub(crate) struct MasterNames<'a> {
     pub(crate) value: &'a str,

@@ -303,6 +303,7 @@ impl Session {
                 let env = TaskEnv {
                     test: test.to_string(),
                     frames: entry.frames,
+                    uses: entry.uses,
                     cfg: &self.opts.config,
                     data,
                     elvis,

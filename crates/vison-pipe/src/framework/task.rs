@@ -31,6 +31,8 @@ pub struct TaskEnv<'a> {
     pub test: String,
     /// What the test's frames hold (from the registry).
     pub frames: crate::framework::registry::FrameKind,
+    /// Tests whose products this test uses (from the registry), in order of preference.
+    pub uses: &'static [&'static str],
     /// Session configuration.
     pub cfg: &'a SessionConfig,
     /// Exposure logs of the session.
@@ -67,6 +69,21 @@ impl TaskEnv<'_> {
     /// `OUT/<ID>/<TEST>/state`.
     pub fn state_dir(&self) -> PathBuf {
         self.test_dir.join("state")
+    }
+
+    /// A product `file_name` written by one of the tests this test uses, in this session:
+    /// the first of [`TaskEnv::uses`] whose `results.json` lists `products/<file_name>`.
+    pub fn used_product(&self, file_name: &str) -> Option<PathBuf> {
+        let rel = format!("products/{file_name}");
+        self.uses.iter().find_map(|t| {
+            let dir = self.session_dir.join(t);
+            let r: crate::framework::analysis::TestResults =
+                crate::framework::atomic::read_json(&dir.join("results.json")).ok()?;
+            r.products
+                .contains(&rel)
+                .then(|| dir.join(&rel))
+                .filter(|p| p.is_file())
+        })
     }
 
     /// Reports progress of a step.

@@ -102,7 +102,10 @@ pub fn watch(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(session.opts.jobs.unwrap_or(0))
         .build()
-        .map_err(|e| crate::error::Error::Watch(e.to_string()))?;
+        .map_err(|e| crate::error::Error::Config {
+            file: "<options>".into(),
+            detail: format!("jobs: {e}"),
+        })?;
     let mut pending: Vec<String> = session.registry().run_order(&session.opts.tests);
     progress.event(&ProgressEvent::SessionStart {
         session: session.id.clone(),

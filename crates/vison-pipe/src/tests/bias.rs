@@ -19,7 +19,7 @@ use crate::framework::analysis::{Analysis, ComplianceEntry, ComplianceTable};
 use crate::framework::config::BiasConfig;
 use crate::framework::flags::{Flag, Flags};
 use crate::framework::prep::{PreparedRows, frame_offsets};
-use crate::framework::products::{MasterNames, write_master_product};
+use crate::framework::products::{MasterNames, master_bias_name, write_master_product};
 use crate::framework::report::{Plot, compliance_block, figure, per_quadrant_vs_obsid};
 use crate::framework::state::TaskState;
 use crate::framework::task::{Task, TaskEnv};
@@ -178,11 +178,6 @@ pub fn master_quad(
     }
 }
 
-/// File name of the master bias of a CCD.
-pub fn master_bias_name(ccd: u8) -> String {
-    format!("EUC_MASTERBIAS_CCD{ccd}.fits")
-}
-
 /// BIAS01 / BIAS02.
 #[derive(Debug, Clone)]
 pub struct BiasTask {
@@ -248,7 +243,7 @@ impl BiasTask {
             }
         }
         let v = serde_json::to_value(BiasBasic { frames })
-            .map_err(|e| step_err(&self.name, "basic", e))?;
+            .map_err(|e| Error::step(&self.name, "basic", e))?;
         Ok((v, flags))
     }
 
@@ -334,17 +329,9 @@ impl BiasTask {
                 },
             );
         }
-        let v =
-            serde_json::to_value(BiasMeta { ccds }).map_err(|e| step_err(&self.name, "meta", e))?;
+        let v = serde_json::to_value(BiasMeta { ccds })
+            .map_err(|e| Error::step(&self.name, "meta", e))?;
         Ok((v, flags))
-    }
-}
-
-pub(crate) fn step_err(test: &str, step: &str, e: impl std::fmt::Display) -> Error {
-    Error::Step {
-        test: test.to_string(),
-        step: step.to_string(),
-        detail: e.to_string(),
     }
 }
 
@@ -370,7 +357,7 @@ impl Task for BiasTask {
         match step {
             "basic" => self.basic(env, state),
             "meta" => self.meta(env, state),
-            other => Err(step_err(&self.name, other, "unknown step")),
+            other => Err(Error::step(&self.name, other, "unknown step")),
         }
     }
 

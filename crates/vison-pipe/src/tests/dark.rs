@@ -11,16 +11,16 @@ use vison_ccd::fits::{HduSelector, inspect_fits, read_image};
 use vison_ccd::stack::StackMethod;
 use vison_ccd::{FrameGeometry, Header, Quadrant, Section};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::framework::analysis::Analysis;
 use crate::framework::config::DarkConfig;
 use crate::framework::flags::{Flag, Flags};
 use crate::framework::prep::{PreparedRows, frame_offsets, min_stack};
+use crate::framework::products::master_bias_name;
 use crate::framework::products::{MasterNames, write_master_product};
 use crate::framework::report::{Plot, figure};
 use crate::framework::state::TaskState;
 use crate::framework::task::{Task, TaskEnv};
-use crate::tests::bias::{master_bias_name, step_err};
 use vison_ccd::quadcheck::clipped_mean_std;
 
 /// A hot pixel, canonical quadrant coordinates (serial index counts the prescan).
@@ -137,14 +137,10 @@ fn master_bias(env: &TaskEnv<'_>, ccd: u8) -> Option<(Array2<f32>, [f64; 4], Pat
     let mb = env.cfg.calibration.master_bias.as_str();
     let candidates: Vec<PathBuf> = match mb {
         "none" => Vec::new(),
-        "auto" => ["BIAS01", "BIAS02"]
-            .iter()
-            .map(|t| {
-                env.session_dir
-                    .join(t)
-                    .join("products")
-                    .join(master_bias_name(ccd))
-            })
+        // The master bias of a test this one uses (registry), as listed in its results.json.
+        "auto" => env
+            .used_product(&master_bias_name(ccd))
+            .into_iter()
             .collect(),
         dir => vec![PathBuf::from(dir).join(master_bias_name(ccd))],
     };
@@ -332,8 +328,8 @@ impl DarkTask {
                 },
             );
         }
-        let v =
-            serde_json::to_value(DarkMeta { ccds }).map_err(|e| step_err("DARK01", "meta", e))?;
+        let v = serde_json::to_value(DarkMeta { ccds })
+            .map_err(|e| Error::step("DARK01", "meta", e))?;
         Ok((v, flags))
     }
 }
@@ -350,7 +346,7 @@ impl Task for DarkTask {
     fn run_step(&self, step: &str, env: &TaskEnv<'_>, state: &TaskState) -> Result<(Value, Flags)> {
         match step {
             "meta" => self.meta(env, state),
-            other => Err(step_err("DARK01", other, "unknown step")),
+            other => Err(Error::step("DARK01", other, "unknown step")),
         }
     }
 

@@ -9,13 +9,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::framework::analysis::Analysis;
 use crate::framework::flags::{Flag, Flags};
 use crate::framework::report::{Plot, figure};
 use crate::framework::state::TaskState;
 use crate::framework::task::{Task, TaskEnv};
-use crate::tests::bias::step_err;
 use crate::tests::flat::ptc::{PtcFits, PtcPairs, PtcTask, gains_table, ptc_figures, ptc_plot};
 
 /// Largest covariance lag measured by BF01, px.
@@ -96,7 +95,7 @@ impl BfTask {
     fn g15_step(&self, st: &TaskState) -> Result<(Value, Flags)> {
         let fits: PtcFits = st
             .step("fit")?
-            .ok_or_else(|| step_err(&self.name, "g15", "fit step missing"))?;
+            .ok_or_else(|| Error::step(&self.name, "g15", "fit step missing"))?;
         let mut flags = Flags::new();
         let mut ccds: BTreeMap<String, BTreeMap<String, QuadBf>> = BTreeMap::new();
         for (ccd, qs) in &fits.ccds {
@@ -113,8 +112,8 @@ impl BfTask {
                 }
             }
         }
-        let v =
-            serde_json::to_value(BfModels { ccds }).map_err(|e| step_err(&self.name, "g15", e))?;
+        let v = serde_json::to_value(BfModels { ccds })
+            .map_err(|e| Error::step(&self.name, "g15", e))?;
         Ok((v, flags))
     }
 }

@@ -15,13 +15,12 @@ use vison_ccd::fits::{ImageDataRef, ProductHdu};
 use vison_ccd::{Header, Quadrant};
 use vison_flat::flat::{FlatConfig, IlluminationModel, master_flat};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::framework::analysis::Analysis;
 use crate::framework::flags::{Flag, Flags};
 use crate::framework::frames::{FlatExposure, exposures, finite_mean, image_area, prepared};
 use crate::framework::state::TaskState;
 use crate::framework::task::{Task, TaskEnv};
-use crate::tests::bias::step_err;
 
 /// Frames combined per master flat at most (memory bound: all are held per quadrant).
 pub const MAX_FLATS_PER_MASTER: usize = 20;
@@ -119,11 +118,15 @@ impl FlatTask {
             let Some(first) = imgs.first() else { continue };
             let (r, c) = first.dim();
             if imgs.iter().any(|i| i.dim() != (r, c)) {
-                return Err(step_err(&self.name, "masters", "flats of different shapes"));
+                return Err(Error::step(
+                    &self.name,
+                    "masters",
+                    "flats of different shapes",
+                ));
             }
             let views: Vec<_> = imgs.iter().map(|a| a.view()).collect();
             let m = master_flat(&views, None, &flat_config(r, c))
-                .map_err(|e| step_err(&self.name, "masters", e))?;
+                .map_err(|e| Error::step(&self.name, "masters", e))?;
             quads.insert(
                 q.name().to_string(),
                 QuadFlat {
@@ -199,7 +202,7 @@ impl FlatTask {
             }
         }
         let v = serde_json::to_value(FlatMasters { masters })
-            .map_err(|e| step_err(&self.name, "masters", e))?;
+            .map_err(|e| Error::step(&self.name, "masters", e))?;
         Ok((v, flags))
     }
 }
@@ -216,7 +219,7 @@ impl Task for FlatTask {
     fn run_step(&self, step: &str, env: &TaskEnv<'_>, state: &TaskState) -> Result<(Value, Flags)> {
         match step {
             "masters" => self.masters_step(env, state),
-            other => Err(step_err(&self.name, other, "unknown step")),
+            other => Err(Error::step(&self.name, other, "unknown step")),
         }
     }
 

@@ -10,13 +10,12 @@ use serde_json::Value;
 use vison_ccd::Quadrant;
 use vison_ogse::ShutterCalibration;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::framework::analysis::Analysis;
 use crate::framework::flags::{Flag, Flags};
 use crate::framework::frames::finite_mean;
 use crate::framework::state::TaskState;
 use crate::framework::task::{Task, TaskEnv};
-use crate::tests::bias::step_err;
 use crate::tests::flat::nl::{NlSignal, NlSignals, measure_signals};
 
 /// Highest image-area signal accepted by the fluence check, ADU (offset subtracted).
@@ -90,14 +89,14 @@ impl FlatFluxTask {
             }
         }
         let v = serde_json::to_value(NlSignals { signals })
-            .map_err(|e| step_err(&self.name, "signals", e))?;
+            .map_err(|e| Error::step(&self.name, "signals", e))?;
         Ok((v, flags))
     }
 
     fn flux_step(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
         let sig: NlSignals = st
             .step("signals")?
-            .ok_or_else(|| step_err(&self.name, "flux", "signals step missing"))?;
+            .ok_or_else(|| Error::step(&self.name, "flux", "signals step missing"))?;
         let shutter = env.cfg.shutter_calibration()?;
         let mut ccds: BTreeMap<String, BTreeMap<String, QuadFlux>> = BTreeMap::new();
         for ccd in 1..=3u8 {
@@ -121,7 +120,7 @@ impl FlatFluxTask {
             }
         }
         let v = serde_json::to_value(FluxState { ccds })
-            .map_err(|e| step_err(&self.name, "flux", e))?;
+            .map_err(|e| Error::step(&self.name, "flux", e))?;
         Ok((v, Flags::new()))
     }
 }
@@ -139,7 +138,7 @@ impl Task for FlatFluxTask {
         match step {
             "signals" => self.signals_step(env, state),
             "flux" => self.flux_step(env, state),
-            other => Err(step_err(&self.name, other, "unknown step")),
+            other => Err(Error::step(&self.name, other, "unknown step")),
         }
     }
 

@@ -19,14 +19,13 @@ use vison_flat::nonlin::{
 };
 use vison_ogse::ShutterCalibration;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::framework::analysis::Analysis;
 use crate::framework::flags::{Flag, Flags};
 use crate::framework::frames::{exposures, image_area, prepared};
 use crate::framework::report::{Plot, figure};
 use crate::framework::state::TaskState;
 use crate::framework::task::{Task, TaskEnv};
-use crate::tests::bias::step_err;
 
 /// Signal of one frame and quadrant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -186,14 +185,14 @@ impl NlTask {
     fn signals_step(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
         let signals = measure_signals(env, st)?;
         let v = serde_json::to_value(NlSignals { signals })
-            .map_err(|e| step_err(&self.name, "signals", e))?;
+            .map_err(|e| Error::step(&self.name, "signals", e))?;
         Ok((v, Flags::new()))
     }
 
     fn fit_step(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
         let sig: NlSignals = st
             .step("signals")?
-            .ok_or_else(|| step_err(&self.name, "fit", "signals step missing"))?;
+            .ok_or_else(|| Error::step(&self.name, "fit", "signals step missing"))?;
         let cfg = NonlinConfig::default();
         let shutter = env.cfg.shutter_calibration()?;
         let comments = column_comments(env);
@@ -245,7 +244,7 @@ impl NlTask {
             .collect();
         crate::framework::atomic::write_json_atomic(&env.test_dir.join(&product), &corr)?;
         let v = serde_json::to_value(NlFits { ccds, product })
-            .map_err(|e| step_err(&self.name, "fit", e))?;
+            .map_err(|e| Error::step(&self.name, "fit", e))?;
         Ok((v, flags))
     }
 }
@@ -263,7 +262,7 @@ impl Task for NlTask {
         match step {
             "signals" => self.signals_step(env, state),
             "fit" => self.fit_step(env, state),
-            other => Err(step_err(&self.name, other, "unknown step")),
+            other => Err(Error::step(&self.name, other, "unknown step")),
         }
     }
 

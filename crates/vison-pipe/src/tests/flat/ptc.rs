@@ -21,14 +21,13 @@ use vison_flat::ptc::{
 };
 use vison_ogse::ShutterCalibration;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::framework::analysis::Analysis;
 use crate::framework::flags::{Flag, Flags};
 use crate::framework::frames::{exposures, image_area, pairs, prepared};
 use crate::framework::report::{Plot, figure};
 use crate::framework::state::TaskState;
 use crate::framework::task::{Task, TaskEnv};
-use crate::tests::bias::step_err;
 
 /// One flat pair of one quadrant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -437,7 +436,7 @@ impl PtcTask {
             max_lag_px: self.max_lag_px,
             pairs: all,
         })
-        .map_err(|e| step_err(&self.name, "pairs", e))?;
+        .map_err(|e| Error::step(&self.name, "pairs", e))?;
         Ok((v, flags))
     }
 
@@ -445,7 +444,7 @@ impl PtcTask {
         let shutter = env.cfg.shutter_calibration()?;
         let pp: PtcPairs = st
             .step("pairs")?
-            .ok_or_else(|| step_err(&self.name, "fit", "pairs step missing"))?;
+            .ok_or_else(|| Error::step(&self.name, "fit", "pairs step missing"))?;
         let cfg = Self::fit_config();
         let mut flags = Flags::new();
         let mut ccds: BTreeMap<String, BTreeMap<String, QuadPtc>> = BTreeMap::new();
@@ -492,7 +491,7 @@ impl PtcTask {
             gains_product,
             ccds,
         })
-        .map_err(|e| step_err(&self.name, "fit", e))?;
+        .map_err(|e| Error::step(&self.name, "fit", e))?;
         Ok((v, flags))
     }
 }
@@ -632,7 +631,7 @@ impl Task for PtcTask {
         match step {
             "pairs" => self.pairs_step(env, state),
             "fit" => self.fit_step(env, state),
-            other => Err(step_err(&self.name, other, "unknown step")),
+            other => Err(Error::step(&self.name, other, "unknown step")),
         }
     }
 
