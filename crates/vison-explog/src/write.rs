@@ -1,7 +1,6 @@
 //! Writing exposure logs in the ELVIS format.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -13,29 +12,10 @@ use crate::table::ExpLog;
 /// # Errors
 /// [`Error::Io`] naming the file that failed.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
-    let io = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| Error::Io { path: p, source }
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-        f.write_all(contents).map_err(io(&tmp))?;
-        f.sync_all().map_err(io(&tmp))?;
-        std::fs::rename(&tmp, path).map_err(io(path))
-    })();
-    if result.is_err() {
-        // Best effort: do not leave the temporary file behind.
-        let _ignored = std::fs::remove_file(&tmp);
-    }
-    result
+    vison_stdx::write_atomic(path, contents).map_err(|e| Error::Io {
+        path: e.path,
+        source: e.source,
+    })
 }
 
 fn clean(cell: &str) -> String {

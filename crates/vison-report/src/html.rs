@@ -2,7 +2,6 @@
 //! no network), readable on screen and in print.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
 use base64::Engine as _;
@@ -109,33 +108,10 @@ pub fn write_html(report: &Report, path: &Path) -> Result<(), Error> {
 
 /// Writes `bytes` to `path` through a temporary sibling file and a rename.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(io)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        // Best effort: do not leave the temporary file behind; the original error is reported.
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io(e));
-    }
-    tracing::debug!(path = %path.display(), bytes = bytes.len(), "report written");
-    Ok(())
+    vison_stdx::write_atomic(path, bytes).map_err(|e| Error::Io {
+        path: e.path,
+        source: e.source,
+    })
 }
 
 #[derive(Default)]

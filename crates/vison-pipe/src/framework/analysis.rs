@@ -14,7 +14,7 @@ pub struct ComplianceEntry {
     /// True when within limits (every exposure, for per-exposure checks).
     pub pass: bool,
     /// Value (mean over exposures for per-exposure checks).
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub value: f64,
     /// Lower limit.
     pub lo: f64,
@@ -105,7 +105,7 @@ pub struct ExposureSummary {
     /// EXP_LOG date-time.
     pub date: String,
     /// Exposure time, s.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub exptime_s: f64,
     /// Script column label.
     pub label: String,

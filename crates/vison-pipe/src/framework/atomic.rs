@@ -1,7 +1,6 @@
 //! Atomic output: every file is written to a temporary name in its folder, synced, then
 //! renamed over the destination, so a killed run never leaves a half-written output.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
@@ -10,18 +9,10 @@ use crate::error::{Error, Result, io_err};
 
 /// Writes `bytes` to `path` atomically (temporary file + rename), creating the folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut f = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
-    f.write_all(bytes).map_err(io_err(&tmp))?;
-    f.sync_all().map_err(io_err(&tmp))?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(io_err(path))
+    vison_stdx::write_atomic(path, bytes).map_err(|e| Error::Io {
+        path: e.path,
+        source: e.source,
+    })
 }
 
 /// Serialises `value` as pretty JSON (with a final newline) and writes it atomically.
@@ -34,13 +25,15 @@ pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> Resul
     write_atomic(path, text.as_bytes())
 }
 
-/// Reads a JSON file into `T`.
+/// Reads a JSON file into `T`, `null` read as NaN where a float is expected.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(io_err(path))?;
-    serde_json::from_str(&text).map_err(|e| Error::Json {
+    let json_err = |e: serde_json::Error| Error::Json {
         path: path.to_path_buf(),
         detail: e.to_string(),
-    })
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(json_err)?;
+    crate::framework::nan::from_value(&value).map_err(json_err)
 }
 
 #[cfg(test)]

@@ -1,32 +1,14 @@
 //! JSON has no NaN: serde_json writes non-finite numbers as `null`. Every saved state and
 //! results file is read back through [`from_value`], which decodes `null` as NaN wherever a
 //! float is expected (and as `None` where an `Option` is), so NaN round-trips through every
-//! state without per-field annotations. The per-field helpers [`f64`] and [`vec_f64`] remain
-//! for types that other tools decode with plain serde_json.
+//! state without per-field annotations (the per-field helpers of `vison_stdx::nan` remain on
+//! the results types that other tools decode with plain serde_json).
 
 use serde::de::{
     self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
 };
-use serde::{Deserialize, forward_to_deserialize_any};
+use serde::forward_to_deserialize_any;
 use serde_json::Value;
-
-/// NaN, the default of a missing `f64` field.
-pub(crate) fn nan() -> f64 {
-    f64::NAN
-}
-
-/// `null` -> NaN for an `f64` field.
-pub(crate) fn f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
-}
-
-/// `null` -> NaN for the elements of a `Vec<f64>` field.
-pub(crate) fn vec_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
-    Ok(Vec::<Option<f64>>::deserialize(d)?
-        .into_iter()
-        .map(|v| v.unwrap_or(f64::NAN))
-        .collect())
-}
 
 /// Decodes `T` from a JSON value, reading `null` as NaN where a float is expected.
 pub fn from_value<T: de::DeserializeOwned>(v: &Value) -> Result<T, serde_json::Error> {

@@ -29,13 +29,13 @@ use vison_ccd::quadcheck::{clipped_mean_std, ron_two_way};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct QuadRon {
     /// Image area (row and column structure removed).
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub ron_image_adu: f64,
     /// Trimmed prescan.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub ron_prescan_adu: f64,
     /// Trimmed overscan.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub ron_overscan_adu: f64,
 }
 
@@ -61,22 +61,22 @@ pub struct BiasBasic {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MasterQuad {
     /// Offset subtracted before stacking (mean over the frames), ADU.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub offset_subtracted_adu: f64,
     /// Clipped mean of the master-bias image area (level above the prescan offset), ADU.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub level_image_adu: f64,
     /// Clipped spatial standard deviation of the master-bias image area, ADU.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub spatial_std_image_adu: f64,
     /// Mean per-pixel scatter of the stacked frames over the image area, ADU.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub pixel_std_image_adu: f64,
     /// Parallel profile: mean of each image row (canonical), ADU.
-    #[serde(deserialize_with = "crate::framework::nan::vec_f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::vec_f64")]
     pub row_profile_adu: Vec<f64>,
     /// Serial profile: mean of each column over the image rows (prescan to overscan), ADU.
-    #[serde(deserialize_with = "crate::framework::nan::vec_f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::vec_f64")]
     pub col_profile_adu: Vec<f64>,
 }
 

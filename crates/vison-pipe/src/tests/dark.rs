@@ -90,15 +90,15 @@ pub fn find_hot(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DarkQuad {
     /// Dark signal rate, ADU/s (clipped mean, hot pixels and columns excluded).
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub dark_adu_per_s: f64,
     /// Dark current, e-/px/s (`dark_adu_per_s x gain_e_per_adu`).
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub dark_e_per_px_per_s: f64,
     /// Gain used, e-/ADU.
     pub gain_e_per_adu: f64,
     /// Prescan offset of the darks minus that of the biases, ADU.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub offset_drift_adu: f64,
     /// Hot pixels.
     pub hot_pixels: Vec<HotPixel>,

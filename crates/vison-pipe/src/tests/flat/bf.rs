@@ -26,27 +26,27 @@ pub const BF_KERNEL_SIZE_PX: usize = 9;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuadBf {
     /// a-matrix of the covariance model, row-major over lags (i, j) in 0..side, 1/e-.
-    #[serde(deserialize_with = "crate::framework::nan::vec_f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::vec_f64")]
     pub a_per_e: Vec<f64>,
     /// Side of `a_per_e`.
     pub side: usize,
     /// G15 smooth model amplitude p0 (pixel widths per electron) and its error.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub p0: f64,
     /// Error of p0.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub p0_err: f64,
     /// G15 radial scale p1 (1/px) and its error.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub p1: f64,
     /// Error of p1.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub p1_err: f64,
     /// a00 of the smooth model, 1/e-.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub a00_smooth_per_e: f64,
     /// Centre value of the LSST kernel, px^2/e- (NaN if not built).
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub kernel_centre: f64,
 }
 

@@ -29,13 +29,13 @@ pub const MAX_FLATS_PER_MASTER: usize = 20;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuadFlat {
     /// PRNU of the quadrant, per cent.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub prnu_pc: f64,
     /// PRNU per tile, per cent.
-    #[serde(deserialize_with = "crate::framework::nan::vec_f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::vec_f64")]
     pub tile_prnu_pc: Vec<f64>,
     /// Median fluence of the input flats, ADU.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub fluence_adu: f64,
     /// Dark pixels.
     pub n_dark_px: u64,

@@ -25,10 +25,10 @@ pub const FLUENCE_MAX_ADU: f64 = 60_000.0;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuadFlux {
     /// Mean over the frames of signal / actual exposure time, ADU/s.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub flux_adu_per_s: f64,
     /// Relative scatter (sample standard deviation / mean) of the frames' fluxes, per cent.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub flux_scatter_pc: f64,
 }
 

@@ -37,16 +37,16 @@ pub struct NlSignal {
     /// Quadrant.
     pub quadrant: String,
     /// Exposure time, s.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub exptime_s: f64,
     /// Seconds since the first exposure.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub time_s: f64,
     /// Clipped mean of the image area, offset subtracted, ADU.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub signal_adu: f64,
     /// Its standard error, ADU.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub signal_err_adu: f64,
     /// Filter index (`wave`) of the exposure, when the EXP_LOG has it.
     #[serde(default)]

@@ -39,7 +39,7 @@ pub struct PtcPair {
     /// Quadrant.
     pub quadrant: String,
     /// Exposure time, s.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub exptime_s: f64,
     /// Mean, variance and covariances of the pair.
     pub cov: PairCovariance,
@@ -74,10 +74,10 @@ pub struct QuadPtc {
     /// Full covariance model (a_ij per lag) of the linearised series.
     pub cov_model: Option<CovModelFit>,
     /// Gain of the cubic fit (non-linearity absorbed), e-/ADU.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub gain_cubic_e_per_adu: f64,
     /// Its 1-sigma error, e-/ADU.
-    #[serde(deserialize_with = "crate::framework::nan::f64")]
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub gain_cubic_err_e_per_adu: f64,
     /// Response curve (mean against actual exposure time) that linearised the series.
     #[serde(default)]
@@ -87,8 +87,8 @@ pub struct QuadPtc {
     pub full_well: Option<FullWell>,
     /// Full well in electrons: gain x the linearised ceiling.
     #[serde(
-        default = "crate::framework::nan::nan",
-        deserialize_with = "crate::framework::nan::f64"
+        default = "vison_stdx::nan::nan",
+        deserialize_with = "vison_stdx::nan::f64"
     )]
     pub full_well_e: f64,
     /// Why a fit is missing.
