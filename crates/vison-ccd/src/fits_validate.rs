@@ -226,7 +226,7 @@ fn raw_max_abs(bitpix: i64) -> Option<f64> {
         8 => Some(255.0),
         16 => Some(32768.0),
         32 => Some(2_147_483_648.0),
-        64 => Some(9.223_372_036_854_775_808e18),
+        64 => Some(2f64.powi(63)),
         _ => None,
     }
 }
@@ -359,7 +359,8 @@ fn scaling(c: &Cards<'_>, kind: HduKind) -> Result<(f64, f64)> {
     let bitpix = c.int("BITPIX")?.unwrap_or(0);
     if let (true, Some(raw)) = (image, raw_max_abs(bitpix)) {
         let max_abs = bzero.abs() + bscale.abs() * raw;
-        if !(max_abs <= f64::from(f32::MAX)) {
+        // BZERO and BSCALE are finite, so max_abs is a number or +inf.
+        if max_abs > f64::from(f32::MAX) {
             return Err(c.bad(
                 "BZERO/BSCALE",
                 format!(
@@ -452,7 +453,7 @@ pub(crate) fn validate_layout(path: &Path, file: &File, file_bytes: u64) -> Resu
         let (kind, data_bytes) = data_size(&c, first, file_bytes)?;
         let (bzero, bscale) = scaling(&c, kind)?;
         let data_start = offset + header.len() as u64;
-        let data_end = data_start.checked_add(data_bytes).unwrap_or(u64::MAX);
+        let data_end = data_start.saturating_add(data_bytes);
         if data_end > file_bytes {
             return Err(Error::Truncated {
                 path: path.to_path_buf(),

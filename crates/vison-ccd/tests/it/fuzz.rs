@@ -130,7 +130,7 @@ fn check_readers(p: &Path) -> Result<String, String> {
                     .try_fold(1u64, |a, &n| a.checked_mul(n as u64));
                 let bytes =
                     px.and_then(|n| n.checked_mul(h.bitpix.unwrap_or(8).unsigned_abs() / 8));
-                if !bytes.is_some_and(|n| n <= info.file_bytes) {
+                if bytes.is_none_or(|n| n > info.file_bytes) {
                     return Err(format!(
                         "{name}: HDU {} announces {:?} > file",
                         h.index, h.naxes
