@@ -7,7 +7,7 @@
 //! named [`Error`]. Headers are validated by the crate's own walk before `fitsio-pure` sees
 //! them (see [`inspect_fits`]). Pixels decode to f32: BZERO/BSCALE that would take integer
 //! data beyond the f32 range are rejected from the header; floating-point data (BITPIX -32,
-//! -64) beyond it decode to +-inf and NaN stays NaN, so statistics see them as non-finite.
+//! -64) beyond it decode to +-inf and NaN stays NaN (section statistics exclude non-finite pixels).
 //! Writes go to a temporary file in the target directory, then are renamed.
 
 use std::fs::File;
