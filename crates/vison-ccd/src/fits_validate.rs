@@ -231,55 +231,64 @@ fn raw_max_abs(bitpix: i64) -> Option<f64> {
     }
 }
 
-/// What the header's data unit holds: `(kind, data bytes)`.
-fn data_size(c: &Cards<'_>, first: &Card, file_bytes: u64) -> Result<(HduKind, u64)> {
-    let overflow = |what: &str| c.bad("NAXIS", format!("{what} overflows 64 bits"));
-    if c.hdu == 0 {
-        if first.keyword_str().trim_end() != "SIMPLE" {
-            return Err(Error::BadHeader {
-                path: c.path.to_path_buf(),
-                detail: format!(
-                    "the first card is '{}', not SIMPLE: not a FITS file",
-                    first.keyword_str().trim_end()
-                ),
-            });
-        }
-        let bitpix = c.bitpix("BITPIX")?;
-        let axes = c.axes("NAXIS", file_bytes)?;
-        let bpv = bitpix.unsigned_abs() / 8;
-        if axes.first() == Some(&0) && c.logical("GROUPS") {
-            let pcount = c.required_int("PCOUNT")?;
-            let gcount = c.required_int("GCOUNT")?;
-            let (Ok(p), Ok(g)) = (u64::try_from(pcount), u64::try_from(gcount)) else {
-                return Err(c.bad(
-                    "PCOUNT",
-                    format!("PCOUNT {pcount}, GCOUNT {gcount}: negative"),
-                ));
-            };
-            let group = product(&axes[1..])
-                .and_then(|n| n.checked_add(p))
-                .ok_or_else(|| overflow("random-groups size"))?;
-            let bytes = group
-                .checked_mul(g)
-                .and_then(|n| n.checked_mul(bpv))
-                .ok_or_else(|| overflow("random-groups size"))?;
-            return Ok((HduKind::RandomGroups, bytes));
-        }
-        let n = if axes.is_empty() {
-            0
-        } else {
-            product(&axes).ok_or_else(|| overflow("pixel count"))?
-        };
-        let bytes = n.checked_mul(bpv).ok_or_else(|| overflow("data size"))?;
-        return Ok((HduKind::Primary, bytes));
+impl Cards<'_> {
+    fn overflow(&self, what: &str) -> Error {
+        self.bad("NAXIS", format!("{what} overflows 64 bits"))
     }
-    if first.keyword_str().trim_end() != "XTENSION" {
+
+    /// Bytes of an array of `axes` (none: no data) with `bytes_per_value`.
+    fn array_bytes(&self, axes: &[u64], bytes_per_value: u64) -> Result<u64> {
+        if axes.is_empty() {
+            return Ok(0);
+        }
+        product(axes)
+            .and_then(|n| n.checked_mul(bytes_per_value))
+            .ok_or_else(|| self.overflow("data size"))
+    }
+}
+
+/// Kind and data bytes of the primary HDU (an image or random groups).
+fn primary_size(c: &Cards<'_>, first: &Card, file_bytes: u64) -> Result<(HduKind, u64)> {
+    if first.keyword_str() != "SIMPLE" {
+        return Err(Error::BadHeader {
+            path: c.path.to_path_buf(),
+            detail: format!(
+                "the first card is '{}', not SIMPLE: not a FITS file",
+                first.keyword_str()
+            ),
+        });
+    }
+    let bitpix = c.bitpix("BITPIX")?;
+    let axes = c.axes("NAXIS", file_bytes)?;
+    let bpv = bitpix.unsigned_abs() / 8;
+    if axes.first() == Some(&0) && c.logical("GROUPS") {
+        let pcount = c.required_int("PCOUNT")?;
+        let gcount = c.required_int("GCOUNT")?;
+        let (Ok(p), Ok(g)) = (u64::try_from(pcount), u64::try_from(gcount)) else {
+            return Err(c.bad(
+                "PCOUNT",
+                format!("PCOUNT {pcount}, GCOUNT {gcount}: negative"),
+            ));
+        };
+        let bytes = product(&axes[1..])
+            .and_then(|n| n.checked_add(p))
+            .and_then(|n| n.checked_mul(g))
+            .and_then(|n| n.checked_mul(bpv))
+            .ok_or_else(|| c.overflow("random-groups size"))?;
+        return Ok((HduKind::RandomGroups, bytes));
+    }
+    Ok((HduKind::Primary, c.array_bytes(&axes, bpv)?))
+}
+
+/// Kind and data bytes of an extension: IMAGE, TABLE or BINTABLE (with its heap).
+fn extension_size(c: &Cards<'_>, first: &Card, file_bytes: u64) -> Result<(HduKind, u64)> {
+    if first.keyword_str() != "XTENSION" {
         return Err(Error::BadHeader {
             path: c.path.to_path_buf(),
             detail: format!(
                 "HDU {} starts with '{}', not XTENSION: corrupt header or junk after the last HDU",
                 c.hdu,
-                first.keyword_str().trim_end()
+                first.keyword_str()
             ),
         });
     }
@@ -301,14 +310,7 @@ fn data_size(c: &Cards<'_>, first: &Card, file_bytes: u64) -> Result<(HduKind, u
     let bitpix = c.bitpix("BITPIX")?;
     let axes = c.axes("NAXIS", file_bytes)?;
     c.fixed("GCOUNT", 1, &xt)?;
-    let bpv = bitpix.unsigned_abs() / 8;
-    let mut bytes = if axes.is_empty() {
-        0
-    } else {
-        product(&axes).ok_or_else(|| overflow("pixel count"))?
-    }
-    .checked_mul(bpv)
-    .ok_or_else(|| overflow("data size"))?;
+    let bytes = c.array_bytes(&axes, bitpix.unsigned_abs() / 8)?;
     if kind == HduKind::Image {
         c.fixed("PCOUNT", 0, &xt)?;
         return Ok((kind, bytes));
@@ -331,9 +333,6 @@ fn data_size(c: &Cards<'_>, first: &Card, file_bytes: u64) -> Result<(HduKind, u
     let pcount = c.required_int("PCOUNT")?;
     let heap =
         u64::try_from(pcount).map_err(|_| c.bad("PCOUNT", format!("{pcount} is negative")))?;
-    bytes = bytes
-        .checked_add(heap)
-        .ok_or_else(|| overflow("data size"))?;
     if c.logical("ZIMAGE") {
         c.bitpix("ZBITPIX")?;
         c.axes("ZNAXIS", u64::MAX)?;
@@ -341,6 +340,9 @@ fn data_size(c: &Cards<'_>, first: &Card, file_bytes: u64) -> Result<(HduKind, u
             return Err(c.bad("ZCMPTYPE", "missing required keyword".into()));
         }
     }
+    let bytes = bytes
+        .checked_add(heap)
+        .ok_or_else(|| c.overflow("data size"))?;
     Ok((kind, bytes))
 }
 
@@ -450,7 +452,11 @@ pub(crate) fn validate_layout(path: &Path, file: &File, file_bytes: u64) -> Resu
             detail: format!("HDU {index}: empty header"),
         })?;
         let c = Cards::new(path, index, &cards)?;
-        let (kind, data_bytes) = data_size(&c, first, file_bytes)?;
+        let (kind, data_bytes) = if index == 0 {
+            primary_size(&c, first, file_bytes)?
+        } else {
+            extension_size(&c, first, file_bytes)?
+        };
         let (bzero, bscale) = scaling(&c, kind)?;
         let data_start = offset + header.len() as u64;
         let data_end = data_start.saturating_add(data_bytes);
