@@ -1,4 +1,4 @@
-//! FITS input and output: with its header validator, the only module that talks to `fitsio-pure`.
+//! FITS input and output: with its header validator, the only module using `fitsio-pure`.
 //!
 //! Reading parses headers with `fitsio-pure` and decodes pixels here (big-endian, BZERO/BSCALE
 //! applied, parallel over chunks), which is several times faster than the library's generic
@@ -7,8 +7,8 @@
 //! named [`Error`]. Headers are validated by the crate's own walk before `fitsio-pure` sees
 //! them (see [`inspect_fits`]). Pixels decode to f32: BZERO/BSCALE that would take integer
 //! data beyond the f32 range are rejected from the header; floating-point data (BITPIX -32,
-//! -64) beyond it decode to +-inf and NaN stays NaN (section statistics exclude non-finite pixels).
-//! Writes go to a temporary file in the target directory, then are renamed.
+//! -64) beyond it decode to +-inf and NaN stays NaN (section statistics exclude non-finite
+//! pixels). Writes go to a temporary file in the target directory, then are renamed.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
