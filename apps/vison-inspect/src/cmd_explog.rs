@@ -7,6 +7,8 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 use vison_explog::{ElvisVersion, ExpLog, LoadOptions, LoadReport, Summary, load_explog};
 
+use crate::UsageError;
+
 /// Arguments of `vison-inspect explog`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct ExplogArgs {
@@ -21,11 +23,11 @@ pub(crate) struct ExplogArgs {
     pub(crate) json: bool,
 }
 
-/// Parse `--elvis`.
+/// Parse `--elvis`; an unknown version is a [`UsageError`] (the message lists the known ones).
 pub(crate) fn parse_elvis(text: Option<&str>) -> Result<Option<ElvisVersion>> {
     text.map(|t| {
         t.parse::<ElvisVersion>()
-            .with_context(|| format!("--elvis {t}"))
+            .map_err(|e| anyhow::Error::new(UsageError(format!("--elvis {t}: {e}"))))
     })
     .transpose()
 }
@@ -264,6 +266,8 @@ mod tests {
             elvis: Some("9.9".into()),
             json: false,
         };
-        assert!(run(&bad_version).is_err());
+        let e = run(&bad_version).expect_err("unknown version");
+        assert!(e.is::<UsageError>(), "{e:#}");
+        assert!(format!("{e:#}").contains("7.5.X"), "{e:#}");
     }
 }

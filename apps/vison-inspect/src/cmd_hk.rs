@@ -12,6 +12,7 @@ use vison_hk::{
 };
 use vison_report::{HLine, PlotGrid, Series, XyPlot};
 
+use crate::UsageError;
 use crate::cmd_explog::{emit, load_logs, parse_elvis};
 
 /// Arguments of `vison-inspect hk`.
@@ -104,10 +105,10 @@ fn plot_keys(args: &HkArgs, all: &HkReadings) -> Result<Vec<String>> {
         Some(ks) => {
             for k in ks {
                 if all.key_index(k).is_none() {
-                    bail!(
+                    return Err(anyhow::Error::new(UsageError(format!(
                         "--keys: no HK key '{k}' in the files (known: {})",
                         all.keys.join(", ")
-                    );
+                    ))));
                 }
             }
             Ok(ks.iter().map(|k| k.trim().to_string()).collect())
@@ -419,8 +420,9 @@ mod tests {
         let bytes = std::fs::read(&png).expect("png");
         assert!(bytes.starts_with(&[0x89, b'P', b'N', b'G']));
         a.keys = Some(vec!["NOPE".into()]);
-        let err = run(&a).err().map(|e| format!("{e:#}")).unwrap_or_default();
-        assert!(err.contains("NOPE"), "{err}");
+        let e = run(&a).expect_err("unknown key");
+        assert!(e.is::<UsageError>(), "{e:#}");
+        assert!(format!("{e:#}").contains("NOPE"), "{e:#}");
     }
 
     #[test]

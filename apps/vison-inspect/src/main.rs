@@ -1,7 +1,8 @@
 //! `vison-inspect`: a quickds9-style inspector of ELVIS frames, exposure logs and HK files.
 //!
-//! Exit codes: 0 ok, 1 usage error, 2 bad input file (the message names the file and the
-//! problem), 3 a needed external tool (DS9) is missing.
+//! Exit codes: 0 ok, 1 usage error (including values checked after parsing: `--elvis`,
+//! `--keys`, picture sizes), 2 bad input file (the message names the file and the problem),
+//! 3 a needed external tool (DS9) is missing.
 
 use std::process::ExitCode;
 
@@ -67,7 +68,33 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             output::error(&e);
-            ExitCode::from(2)
+            ExitCode::from(exit_code(&e))
         }
     }
+}
+
+/// A usage error found after argument parsing, where clap cannot check the value (an
+/// unknown `--elvis` version, a `--keys` name absent from the files): exit 1.
+#[derive(Debug)]
+pub(crate) struct UsageError(pub(crate) String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Exit code of a failed command: 1 for a usage error ([`UsageError`], or a picture size
+/// outside the plotting range, as `render --width 0`), 2 for a bad input file.
+fn exit_code(e: &anyhow::Error) -> u8 {
+    let usage = e.chain().any(|c| {
+        c.is::<UsageError>()
+            || matches!(
+                c.downcast_ref::<vison_report::Error>(),
+                Some(vison_report::Error::InvalidSize { .. })
+            )
+    });
+    if usage { 1 } else { 2 }
 }

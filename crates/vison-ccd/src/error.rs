@@ -29,6 +29,19 @@ pub enum Error {
         /// What is wrong.
         detail: String,
     },
+    /// A structural header card (BITPIX, NAXIS, NAXISn, PCOUNT, GCOUNT, BZERO, BSCALE, ...) has
+    /// a value the FITS standard or the file size rules out.
+    #[error("{path}: invalid FITS header: HDU {hdu}: {key}: {detail}")]
+    InvalidHeaderValue {
+        /// The file.
+        path: PathBuf,
+        /// HDU index (0 = primary).
+        hdu: usize,
+        /// The keyword.
+        key: String,
+        /// The value and what is wrong with it.
+        detail: String,
+    },
     /// The image extension the caller asked for is not there.
     #[error("{path}: missing extension: {detail}")]
     MissingExtension {
@@ -69,6 +82,14 @@ pub enum Error {
     /// An argument is out of its valid range.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+}
+
+impl Error {
+    /// True when the file ends before its headers or data do: a file still being written
+    /// may become readable later, unlike a corrupt one.
+    pub fn is_truncated(&self) -> bool {
+        matches!(self, Error::Truncated { .. })
+    }
 }
 
 /// Result alias of this crate.

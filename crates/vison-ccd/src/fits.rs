@@ -1,17 +1,21 @@
-//! FITS input and output: the only module that talks to `fitsio-pure`.
+//! FITS input and output: with its header validator, the only module using `fitsio-pure`.
 //!
 //! Reading parses headers with `fitsio-pure` and decodes pixels here (big-endian, BZERO/BSCALE
 //! applied, parallel over chunks), which is several times faster than the library's generic
 //! paths. Every file is validated: truncation, unparseable trailing HDUs (which the library
 //! would silently drop), missing extensions and shapes that are not a VIS geometry give a
-//! named [`Error`]. Writes go to a temporary file in the target directory, then are renamed.
+//! named [`Error`]. Headers are validated by the crate's own walk before `fitsio-pure` sees
+//! them (see [`inspect_fits`]). Pixels decode to f32: BZERO/BSCALE that would take integer
+//! data beyond the f32 range are rejected from the header; floating-point data (BITPIX -32,
+//! -64) beyond it decode to +-inf and NaN stays NaN (section statistics exclude non-finite
+//! pixels). Writes go to a temporary file in the target directory, then are renamed.
 
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use fitsio_pure::extension::{ExtensionType, build_extension_header};
-use fitsio_pure::hdu::{HduInfo, parse_fits_headers};
+use fitsio_pure::hdu::{Hdu, HduInfo, parse_fits_headers};
 use fitsio_pure::header::{Card, serialize_header};
 use fitsio_pure::primary::build_primary_header;
 use fitsio_pure::value::Value;
@@ -20,11 +24,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::fits_validate::{BLOCK, HduLayout, validate_layout};
 use crate::frame::Frame;
-use crate::geometry::FrameGeometry;
+use crate::geometry::{FrameGeometry, Section};
 use crate::header::{Header, HeaderValue, STRUCTURAL_KEYS};
-
-const BLOCK: usize = 2880;
+use crate::stats::Trim;
 
 /// Header keys recording a non-standard geometry (written by vison-sim and our products).
 pub const KEY_PRESCAN: &str = "PRESCANX";
@@ -116,17 +120,6 @@ fn header_from_cards(cards: &[Card]) -> Header {
     h
 }
 
-fn card_num(cards: &[Card], key: &str) -> Option<f64> {
-    cards
-        .iter()
-        .find(|c| c.keyword_str() == key)
-        .and_then(|c| match &c.value {
-            Some(Value::Integer(i)) => Some(*i as f64),
-            Some(Value::Float(f)) => Some(*f),
-            _ => None,
-        })
-}
-
 fn card_str(cards: &[Card], key: &str) -> Option<String> {
     cards
         .iter()
@@ -137,48 +130,58 @@ fn card_str(cards: &[Card], key: &str) -> Option<String> {
         })
 }
 
+/// `fitsio-pure` parses the headers that [`validate_layout`] already read and checked; its
+/// reading must agree with that walk.
+fn parse_validated(path: &Path, layout: &[HduLayout], len: usize) -> Result<Vec<Hdu>> {
+    let parsed = parse_fits_headers(len, |offset, buf| {
+        layout
+            .iter()
+            .find_map(|h| {
+                let start = offset.checked_sub(usize::try_from(h.header_start).ok()?)?;
+                h.header.get(start..start.checked_add(buf.len())?)
+            })
+            .map(|src| buf.copy_from_slice(src))
+            .ok_or(fitsio_pure::Error::UnexpectedEof)
+    })
+    .map_err(|e| Error::BadHeader {
+        path: path.to_path_buf(),
+        detail: format!("fitsio-pure: {e}"),
+    })?;
+    let agrees =
+        parsed.hdus.len() == layout.len()
+            && parsed.hdus.iter().zip(layout).all(|(p, l)| {
+                p.data_start as u64 == l.data_start && p.data_len as u64 == l.data_bytes
+            });
+    if !agrees {
+        return Err(Error::BadHeader {
+            path: path.to_path_buf(),
+            detail: format!(
+                "fitsio-pure reads {} HDU(s) where the headers describe {}",
+                parsed.hdus.len(),
+                layout.len()
+            ),
+        });
+    }
+    Ok(parsed.hdus)
+}
+
 /// Reads and validates the headers of every HDU of `path` (no pixel data is read).
+///
+/// The headers are checked by the crate's own walk before `fitsio-pure` parses them (see
+/// `fits_validate`): a truncated file, a header cut short, an impossible NAXIS, NAXISn, BITPIX,
+/// PCOUNT or GCOUNT, data that do not fit in the file, or a BZERO/BSCALE that is not finite,
+/// is zero or overflows f32 give a named error.
 pub fn inspect_fits(path: &Path) -> Result<FitsInfo> {
-    let mut file = File::open(path).map_err(io_err(path))?;
+    let file = File::open(path).map_err(io_err(path))?;
     let file_bytes = file.metadata().map_err(io_err(path))?.len();
     let len = usize::try_from(file_bytes).map_err(|_| Error::BadHeader {
         path: path.to_path_buf(),
         detail: "file too large".into(),
     })?;
-    if len < BLOCK {
-        return Err(Error::Truncated {
-            path: path.to_path_buf(),
-            detail: format!("{file_bytes} bytes, less than one 2880-byte FITS block"),
-        });
-    }
-    let mut io_failure: Option<std::io::Error> = None;
-    let parsed = parse_fits_headers(len, |offset, buf| {
-        let r = file
-            .seek(SeekFrom::Start(offset as u64))
-            .and_then(|_| file.read_exact(buf));
-        r.map_err(|e| {
-            io_failure = Some(e);
-            fitsio_pure::Error::UnexpectedEof
-        })
-    });
-    if let Some(e) = io_failure {
-        return Err(io_err(path)(e));
-    }
-    let data = parsed.map_err(|e| match e {
-        fitsio_pure::Error::UnexpectedEof => Error::Truncated {
-            path: path.to_path_buf(),
-            detail: format!(
-                "file ends ({file_bytes} bytes) before the data or header its HDUs announce"
-            ),
-        },
-        other => Error::BadHeader {
-            path: path.to_path_buf(),
-            detail: other.to_string(),
-        },
-    })?;
-    let mut hdus = Vec::with_capacity(data.hdus.len());
-    let mut end = 0usize;
-    for (index, hdu) in data.hdus.iter().enumerate() {
+    let layout = validate_layout(path, &file, file_bytes)?;
+    let parsed = parse_validated(path, &layout, len)?;
+    let mut hdus = Vec::with_capacity(parsed.len());
+    for (index, (hdu, lay)) in parsed.iter().zip(&layout).enumerate() {
         let (kind, bitpix, naxes) = match &hdu.info {
             HduInfo::Primary { bitpix, naxes } | HduInfo::Image { bitpix, naxes } => {
                 ("image", Some(*bitpix), naxes.clone())
@@ -194,7 +197,6 @@ pub fn inspect_fits(path: &Path) -> Result<FitsInfo> {
                 zbitpix, znaxes, ..
             } => ("compressed_image", Some(*zbitpix), znaxes.clone()),
         };
-        end = hdu.data_start + hdu.data_len.div_ceil(BLOCK) * BLOCK;
         hdus.push(HduSummary {
             index,
             extname: card_str(&hdu.cards, "EXTNAME").unwrap_or_default(),
@@ -202,20 +204,9 @@ pub fn inspect_fits(path: &Path) -> Result<FitsInfo> {
             bitpix,
             naxes,
             header: header_from_cards(&hdu.cards),
-            data_start: hdu.data_start as u64,
-            bzero: card_num(&hdu.cards, "BZERO").unwrap_or(0.0),
-            bscale: card_num(&hdu.cards, "BSCALE").unwrap_or(1.0),
-        });
-    }
-    // fitsio-pure stops quietly at an unparseable header after the first HDU: catch it.
-    if len >= end + BLOCK {
-        return Err(Error::BadHeader {
-            path: path.to_path_buf(),
-            detail: format!(
-                "unparseable or truncated HDU {} at byte {end} ({} bytes left unread)",
-                hdus.len(),
-                len - end
-            ),
+            data_start: lay.data_start,
+            bzero: lay.bzero,
+            bscale: lay.bscale,
         });
     }
     Ok(FitsInfo {
@@ -242,14 +233,23 @@ fn select_hdu<'i>(info: &'i FitsInfo, sel: HduSelector<'_>) -> Result<&'i HduSum
         HduSelector::Name(n) => info.hdus.iter().find(|h| h.extname.eq_ignore_ascii_case(n)),
         HduSelector::Index(i) => info.hdus.get(i),
     };
-    let names: Vec<String> = info
-        .hdus
-        .iter()
-        .map(|h| format!("{}:{}{:?}", h.index, h.extname, h.naxes))
-        .collect();
-    let hdu = found.ok_or_else(|| Error::MissingExtension {
-        path: info.path.clone(),
-        detail: format!("wanted {sel:?}, file has HDUs {}", names.join(", ")),
+    let hdu = found.ok_or_else(|| {
+        let names: Vec<String> = info
+            .hdus
+            .iter()
+            .map(|h| {
+                let name = if h.index == 0 { "primary" } else { &h.extname };
+                format!("{}:{name} {} {:?}", h.index, h.kind, h.naxes)
+            })
+            .collect();
+        let wanted = match sel {
+            HduSelector::LastImage => "no 2-D image HDU".to_string(),
+            other => format!("no HDU {other:?}"),
+        };
+        Error::MissingExtension {
+            path: info.path.clone(),
+            detail: format!("{wanted}; the file has HDUs {}", names.join(", ")),
+        }
     })?;
     if !hdu.is_image_2d() {
         return Err(Error::MissingExtension {
@@ -257,6 +257,17 @@ fn select_hdu<'i>(info: &'i FitsInfo, sel: HduSelector<'_>) -> Result<&'i HduSum
             detail: format!(
                 "HDU {} ({}) is a {} with axes {:?}, not a 2-D image",
                 hdu.index, hdu.extname, hdu.kind, hdu.naxes
+            ),
+        });
+    }
+    if hdu.bitpix == Some(16) && hdu.bzero != 32768.0 {
+        return Err(Error::UnsupportedFormat {
+            path: info.path.clone(),
+            detail: format!(
+                "HDU {} ({}): BITPIX 16 with BZERO {} (0 when the card is missing): signed \
+                 16-bit data, but ELVIS frames and vison-rs products store unsigned 16-bit \
+                 pixels with BZERO = 32768",
+                hdu.index, hdu.extname, hdu.bzero
             ),
         });
     }
@@ -269,7 +280,7 @@ const DECODE_CHUNK_PX: usize = 1 << 16;
 
 /// Checks that `bitpix` is one we decode.
 fn check_bitpix(path: &Path, bitpix: i64) -> Result<()> {
-    if matches!(bitpix, 8 | 16 | 32 | -32 | -64) {
+    if matches!(bitpix, 8 | 16 | 32 | 64 | -32 | -64) {
         Ok(())
     } else {
         Err(Error::UnsupportedFormat {
@@ -314,6 +325,13 @@ fn decode_be_chunk(raw: &[u8], bitpix: i64, bzero: f64, bscale: f64, out: &mut [
             for (v, b) in out.iter_mut().zip(raw.chunks_exact(4)) {
                 let x = f32::from_be_bytes([b[0], b[1], b[2], b[3]]);
                 *v = (f64::from(x) * bscale + bzero) as f32;
+            }
+        }
+        64 => {
+            for (v, b) in out.iter_mut().zip(raw.chunks_exact(8)) {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(b);
+                *v = (i64::from_be_bytes(a) as f64 * bscale + bzero) as f32;
             }
         }
         _ => decode!(f64, 8),
@@ -388,48 +406,89 @@ pub fn read_image_into(
     Ok(hdu)
 }
 
-/// Geometry of an image from its header keys or, failing that, its standard shape.
+/// Columns a serial section needs so that its standard check trim
+/// ([`Trim::standard`]) leaves at least one.
+fn min_cols_px(section: Section) -> usize {
+    let t = Trim::standard(section);
+    t.cols.0 + t.cols.1 + 1
+}
+
+/// Geometry of an image from its header keys (`PRESCANX`, `OVRSCANX`, `OVRSCANY`, all three
+/// or none) or, without them, its standard shape.
+///
+/// The keys must be non-negative integers consistent with NAXIS1 x NAXIS2 and leave every
+/// serial section at least one column after its standard check trim (a prescan of at least
+/// 31 columns, an overscan and an image of at least 11); anything else is
+/// [`Error::WrongShape`] naming the key.
 pub fn geometry_of(
     path: &Path,
     header: &Header,
     naxis1: usize,
     naxis2: usize,
 ) -> Result<FrameGeometry> {
-    let from_keys = match (
-        header.get_i64(KEY_PRESCAN),
-        header.get_i64(KEY_OVERSCAN),
-        header.get_i64(KEY_VOVERSCAN),
-    ) {
-        (Some(pre), Some(ove), Some(vove)) if pre >= 0 && ove >= 0 && vove >= 0 => {
-            let (pre, ove, vove) = (pre as usize, ove as usize, vove as usize);
-            let cols = (naxis1 / 2).checked_sub(pre + ove);
-            let rows = (naxis2 / 2).checked_sub(vove);
-            match (cols, rows) {
-                (Some(c), Some(r))
-                    if c > 0 && r > 0 && naxis1.is_multiple_of(2) && naxis2.is_multiple_of(2) =>
-                {
-                    Some(FrameGeometry {
-                        image_cols_px: c,
-                        image_rows_px: r,
-                        prescan_px: pre,
-                        overscan_px: ove,
-                        voverscan_px: vove,
-                    })
-                }
-                _ => None,
-            }
-        }
-        _ => None,
+    let keys = [KEY_PRESCAN, KEY_OVERSCAN, KEY_VOVERSCAN];
+    let bad = |detail: String| Error::WrongShape {
+        path: path.to_path_buf(),
+        detail,
     };
-    from_keys
-        .or_else(|| FrameGeometry::from_standard_shape(naxis1, naxis2))
-        .ok_or_else(|| Error::WrongShape {
-            path: path.to_path_buf(),
-            detail: format!(
+    if keys.iter().all(|k| header.get(k).is_none()) {
+        return FrameGeometry::from_standard_shape(naxis1, naxis2).ok_or_else(|| {
+            bad(format!(
                 "{naxis1} x {naxis2} is not a VIS frame (expected 4238 x 4172 or 4238 x 4132, \
                  or geometry keys {KEY_PRESCAN}/{KEY_OVERSCAN}/{KEY_VOVERSCAN})"
-            ),
-        })
+            ))
+        });
+    }
+    let key = |k: &str| -> Result<usize> {
+        let v = header.get(k).ok_or_else(|| {
+            bad(format!(
+                "{k} is missing while other geometry keys ({}) are present",
+                keys.join("/")
+            ))
+        })?;
+        v.as_i64()
+            .and_then(|i| usize::try_from(i).ok())
+            .ok_or_else(|| {
+                bad(format!(
+                    "{k} = {} is not a non-negative integer",
+                    v.to_text()
+                ))
+            })
+    };
+    let (pre, ove, vove) = (key(KEY_PRESCAN)?, key(KEY_OVERSCAN)?, key(KEY_VOVERSCAN)?);
+    for (k, v, section) in [
+        (KEY_PRESCAN, pre, Section::Prescan),
+        (KEY_OVERSCAN, ove, Section::Overscan),
+    ] {
+        let min = min_cols_px(section);
+        if v < min {
+            return Err(bad(format!(
+                "{k} = {v} leaves no {section} column after the standard check trim \
+                 (at least {min} needed; VIS has 51 prescan and 20 or 29 overscan columns)"
+            )));
+        }
+    }
+    let cols = (naxis1 / 2).checked_sub(pre.saturating_add(ove));
+    let rows = (naxis2 / 2).checked_sub(vove);
+    let min_img = min_cols_px(Section::Image);
+    match (cols, rows) {
+        (Some(c), Some(r))
+            if c >= min_img && r > 0 && naxis1.is_multiple_of(2) && naxis2.is_multiple_of(2) =>
+        {
+            Ok(FrameGeometry {
+                image_cols_px: c,
+                image_rows_px: r,
+                prescan_px: pre,
+                overscan_px: ove,
+                voverscan_px: vove,
+            })
+        }
+        _ => Err(bad(format!(
+            "{naxis1} x {naxis2} pixels do not hold four quadrants of {KEY_PRESCAN} {pre} + \
+             at least {min_img} image + {KEY_OVERSCAN} {ove} columns and at least one image row \
+             above {KEY_VOVERSCAN} {vove} rows"
+        ))),
+    }
 }
 
 /// Reads an ELVIS frame (raw u16 with BZERO 32768, or an f32 product): the last image HDU.

@@ -3,11 +3,12 @@
 //!
 //! Frames are `data[[y, x]]` arrays in the CCD (DS9) frame; quadrants are handled through
 //! zero-copy canonical views with the readout node at `[0, 0]` ([`Frame::quad_canonical`]).
-//! Only the [`fits`] module talks to the FITS library.
+//! Only the [`fits`] module (with its header validator) talks to the FITS library.
 
 pub mod coords;
 mod error;
 pub mod fits;
+mod fits_validate;
 mod frame;
 pub mod geometry;
 mod header;

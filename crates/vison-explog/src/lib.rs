@@ -12,6 +12,7 @@ mod names;
 mod row;
 mod schema;
 mod table;
+mod text;
 mod value;
 mod version;
 mod write;
@@ -30,6 +31,7 @@ pub use names::{
 pub use row::ExpLogRow;
 pub use schema::{Column, Schema};
 pub use table::{ExpLog, Exposure, Summary, TestSummary};
+pub use text::{DecodedText, decode_text, strip_bom};
 pub use value::{ColType, Value};
 pub use version::ElvisVersion;
 pub use write::write_atomic;

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::row::ExpLogRow;
 use crate::schema::{Column, Schema, normalize_name};
 use crate::table::ExpLog;
+use crate::text::{decode_text, strip_bom};
 use crate::value::{ColType, Value};
 use crate::version::ElvisVersion;
 
@@ -122,22 +123,17 @@ pub fn load_explogs(paths: &[&Path], opts: &LoadOptions) -> Result<(ExpLog, Vec<
     Ok((ExpLog::merge(&logs), reports))
 }
 
-/// Read an exposure log from bytes (invalid UTF-8 is replaced and reported).
+/// Read an exposure log from bytes, decoded by [`decode_text`](crate::decode_text): a UTF-8
+/// byte-order mark is dropped, UTF-16 is decoded and invalid UTF-8 is replaced (both
+/// reported).
 ///
 /// # Errors
 /// As [`load_explog`].
 pub fn parse_explog_bytes(bytes: &[u8], file: &str, opts: &LoadOptions) -> Result<LoadedLog> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => parse_explog_str(text, file, opts),
-        Err(_) => {
-            let text = String::from_utf8_lossy(bytes);
-            let mut out = parse_explog_str(&text, file, opts)?;
-            out.report
-                .warnings
-                .push("file is not valid UTF-8: invalid bytes replaced by U+FFFD".to_string());
-            Ok(out)
-        }
-    }
+    let decoded = decode_text(bytes);
+    let mut out = parse_explog_str(&decoded.text, file, opts)?;
+    out.report.warnings.extend(decoded.warnings);
+    Ok(out)
 }
 
 fn split_fields(line: &str) -> Vec<&str> {
@@ -340,12 +336,13 @@ fn schema_from_header(
     Schema::new(version, columns)
 }
 
-/// Read an exposure log from text.
+/// Read an exposure log from text (a leading byte-order mark is ignored).
 ///
 /// # Errors
 /// [`Error::Empty`] when there is no line at all, [`Error::Row`] for the first bad row in
 /// strict mode.
 pub fn parse_explog_str(text: &str, file: &str, opts: &LoadOptions) -> Result<LoadedLog> {
+    let text = strip_bom(text);
     let complete = text.ends_with('\n');
     let lines: Vec<(usize, &str)> = text
         .split('\n')

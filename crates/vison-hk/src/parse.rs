@@ -195,21 +195,17 @@ pub fn load_hk_files(paths: &[&Path], opts: &HkLoadOptions) -> Result<Vec<HkFile
     paths.iter().map(|p| load_hk(p, opts)).collect()
 }
 
-/// Read an HK file from bytes (`file` is used for the name and in messages).
+/// Read an HK file from bytes (`file` is used for the name and in messages), decoded as the
+/// exposure-log reader does ([`vison_explog::decode_text`]): a byte-order mark is dropped.
 ///
 /// # Errors
 /// As [`load_hk`].
 pub fn parse_hk_bytes(bytes: &[u8], file: &str, opts: &HkLoadOptions) -> Result<HkFile> {
-    match std::str::from_utf8(bytes) {
-        Ok(t) => parse_hk_str(t, file, opts),
-        Err(_) => {
-            let t = String::from_utf8_lossy(bytes);
-            let mut f = parse_hk_str(&t, file, opts)?;
-            f.warnings
-                .push("file is not valid UTF-8: invalid bytes replaced by U+FFFD".to_string());
-            Ok(f)
-        }
-    }
+    // The same byte-order-mark and encoding tolerance as the exposure-log reader.
+    let decoded = vison_explog::decode_text(bytes);
+    let mut f = parse_hk_str(&decoded.text, file, opts)?;
+    f.warnings.extend(decoded.warnings);
+    Ok(f)
 }
 
 fn fields(line: &str) -> Vec<&str> {
@@ -243,6 +239,7 @@ fn row_fields(line: &str, trailing_tab: bool, width: usize) -> Vec<&str> {
 /// # Errors
 /// As [`load_hk`].
 pub fn parse_hk_str(text: &str, file: &str, opts: &HkLoadOptions) -> Result<HkFile> {
+    let text = vison_explog::strip_bom(text);
     let complete = text.ends_with('\n');
     let lines: Vec<(usize, &str)> = text
         .split('\n')

@@ -4,4 +4,5 @@
 mod astropy;
 mod fits_io;
 mod fuzz;
+mod malformed;
 mod recovery;

@@ -320,3 +320,38 @@ fn empty_missing_and_invalid_utf8_files() {
     let l = parse_explog_bytes(&bytes, "x", &LoadOptions::default()).expect("load");
     assert!(l.report.warnings.iter().any(|w| w.contains("UTF-8")));
 }
+
+#[test]
+fn byte_order_marks_and_utf16_read_like_plain_utf8() {
+    let text = v75_text(6);
+    let plain = parse_explog_bytes(
+        text.as_bytes(),
+        "EXP_LOG_190118.txt",
+        &LoadOptions::default(),
+    )
+    .expect("plain");
+    // A UTF-8 BOM (Windows editors) is dropped: same header, rows and version, no warning.
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(text.as_bytes());
+    let dir = tempfile::tempdir().expect("dir");
+    let p = dir.path().join("EXP_LOG_190118.txt");
+    std::fs::write(&p, &bom).expect("write");
+    let l = load_explog(&p, &LoadOptions::default()).expect("BOM file loads");
+    assert_eq!(l.log.len(), plain.log.len());
+    assert_eq!(l.log.len(), 6);
+    assert_eq!(l.report.version, plain.report.version);
+    assert_eq!(l.report.version_source, plain.report.version_source);
+    assert!(l.report.bad_rows.is_empty(), "{:?}", l.report.bad_rows);
+    assert_eq!(l.report.warnings, plain.report.warnings);
+    assert_eq!(l.log.rows()[5].obsid(), Some(1001));
+    // The same through the text entry point.
+    let s =
+        parse_explog_str(&format!("\u{feff}{text}"), "x", &LoadOptions::default()).expect("str");
+    assert_eq!((s.log.len(), s.report.bad_rows.len()), (6, 0));
+    // UTF-16 with a BOM is decoded, and says so.
+    let mut u16le = vec![0xFF, 0xFE];
+    u16le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let w = parse_explog_bytes(&u16le, "x", &LoadOptions::default()).expect("utf-16");
+    assert_eq!((w.log.len(), w.report.bad_rows.len()), (6, 0));
+    assert!(w.report.warnings.iter().any(|x| x.contains("UTF-16")));
+}

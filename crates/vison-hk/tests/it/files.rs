@@ -309,3 +309,39 @@ fn empty_and_missing_files() {
     );
     assert!(matches!(r, Err(Error::Io { .. })));
 }
+
+#[test]
+fn byte_order_marks_and_utf16_read_like_plain_utf8() {
+    let r = exposure_readings(ElvisVersion::V7_5_X, t0(), 4, 26.0);
+    let text = r.to_hk_string(HkFormat::Table).expect("text");
+    let name = hk_file_name(1000, t0(), 1);
+    let plain =
+        vison_hk::parse_hk_bytes(text.as_bytes(), &name, &HkLoadOptions::default()).expect("plain");
+    let dir = tempfile::tempdir().expect("dir");
+    let p = dir.path().join(&name);
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(text.as_bytes());
+    std::fs::write(&p, &bom).expect("write");
+    let f = load_hk(&p, &HkLoadOptions::default()).expect("BOM file loads");
+    assert_eq!(f.readings.time_column, plain.readings.time_column);
+    assert!(!f.readings.time_column.contains('\u{feff}'));
+    assert_eq!(f.readings.keys, plain.readings.keys);
+    assert_eq!(f.readings.len(), 4);
+    assert_eq!(f.warnings, plain.warnings);
+    assert!(f.bad_rows.is_empty());
+    // Key-per-line layout: the first key keeps its name.
+    let kpl = "\u{feff}HK_OD_Top_CCD1\t26.0\t26.5\r\nHK_IDL\t13\t13\r\n";
+    let k = parse_hk_str(
+        kpl,
+        "HK_5_010117D000000T_ROE1.txt",
+        &HkLoadOptions::default(),
+    )
+    .expect("parse");
+    assert_eq!(k.readings.keys, vec!["HK_OD_Top_CCD1", "HK_IDL"]);
+    // UTF-16 with a BOM is decoded, and says so.
+    let mut u16le = vec![0xFF, 0xFE];
+    u16le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let w = vison_hk::parse_hk_bytes(&u16le, &name, &HkLoadOptions::default()).expect("utf-16");
+    assert_eq!((w.readings.len(), w.bad_rows.len()), (4, 0));
+    assert!(w.warnings.iter().any(|x| x.contains("UTF-16")));
+}
