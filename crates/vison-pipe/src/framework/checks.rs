@@ -16,14 +16,63 @@ use crate::framework::state::{CheckState, FrameCheck, IngestState};
 use crate::framework::task::TaskEnv;
 use vison_ccd::quadcheck::{QuadCheck, check_quadrant, read_rows};
 
-fn check_frame(
-    fr: &FrameRef,
+/// What the EXP_LOG says of a frame, to be checked against its file name and header.
+struct Expected<'a> {
     obsid: i64,
     exptime_s: f64,
+    test: &'a str,
     vstart: i64,
     vend: i64,
-    env: &TaskEnv<'_>,
-) -> FrameCheck {
+}
+
+/// The first disagreement between a frame's file name or header and its EXP_LOG row (ObsID,
+/// CCD, test name, exposure time), if any. Keys absent from the header are not compared.
+fn header_mismatch(frame: &vison_ccd::Frame, fr: &FrameRef, exp: &Expected<'_>) -> Option<String> {
+    if let Ok(n) = vison_explog::parse_fits_file_name(&fr.file_name) {
+        if n.obsid != exp.obsid {
+            return Some(format!(
+                "file name says ObsID {}, the EXP_LOG {}",
+                n.obsid, exp.obsid
+            ));
+        }
+        if n.ccd.is_some_and(|c| c != fr.ccd) {
+            return Some(format!(
+                "file name says CCD{}, the EXP_LOG CCD{}",
+                n.ccd.unwrap_or_default(),
+                fr.ccd
+            ));
+        }
+    }
+    let h = &frame.header;
+    if let Some(o) = h.get_i64("OBSID")
+        && o != exp.obsid
+    {
+        return Some(format!("header OBSID {o}, EXP_LOG ObsID {}", exp.obsid));
+    }
+    let ccd_tag = format!("CCD{}", fr.ccd);
+    if frame.extname.contains("CCD") && !frame.extname.ends_with(&ccd_tag) {
+        return Some(format!("EXTNAME {} for {ccd_tag}", frame.extname));
+    }
+    if let Some(t) = h.get_str("TEST")
+        && t.trim() != exp.test
+    {
+        return Some(format!(
+            "header TEST {}, EXP_LOG test {}",
+            t.trim(),
+            exp.test
+        ));
+    }
+    if let Some(t) = h.get_f64("EXPTIME")
+        && exp.exptime_s.is_finite()
+        && (t - exp.exptime_s).abs() > 1e-3 + 1e-3 * exp.exptime_s.abs()
+    {
+        return Some(format!("header EXPTIME {t} s, EXP_LOG {} s", exp.exptime_s));
+    }
+    None
+}
+
+fn check_frame(fr: &FrameRef, exp: &Expected<'_>, env: &TaskEnv<'_>) -> FrameCheck {
+    let (obsid, exptime_s, vstart, vend) = (exp.obsid, exp.exptime_s, exp.vstart, exp.vend);
     let mut out = FrameCheck {
         obsid,
         ccd: fr.ccd,
@@ -40,6 +89,9 @@ fn check_frame(
         return out;
     }
     match read_frame(&fr.path) {
+        Ok(frame) if let Some(why) = header_mismatch(&frame, fr, exp) => {
+            out.error = Some(format!("inconsistent with its EXP_LOG row: {why}"));
+        }
         Ok(frame) => {
             let rows = read_rows(&frame.geometry, vstart, vend);
             out.rows = rows;
@@ -59,26 +111,35 @@ fn check_frame(
 
 /// Runs the checks over every frame of the test (parallel over frames).
 pub(crate) fn run_check(env: &TaskEnv<'_>, ingest: &IngestState) -> Result<CheckState> {
-    let jobs: Vec<(&FrameRef, i64, f64, i64, i64)> = ingest
+    let test = ingest.explog_test.as_str();
+    let jobs: Vec<(&FrameRef, Expected<'_>)> = ingest
         .exposures
         .iter()
         .flat_map(|e| {
-            e.frames
-                .iter()
-                .map(move |f| (f, e.obsid, e.exptime_s, e.vstart, e.vend))
+            e.frames.iter().map(move |f| {
+                let exp = Expected {
+                    obsid: e.obsid,
+                    exptime_s: e.exptime_s,
+                    test,
+                    vstart: e.vstart,
+                    vend: e.vend,
+                };
+                (f, exp)
+            })
         })
         .collect();
     let total = jobs.len() as u64;
     let done = AtomicU64::new(0);
-    let frames: Vec<FrameCheck> = jobs
+    let mut frames: Vec<FrameCheck> = jobs
         .par_iter()
-        .map(|(f, obsid, t, vs, ve)| {
-            let r = check_frame(f, *obsid, *t, *vs, *ve, env);
+        .map(|(f, exp)| {
+            let r = check_frame(f, exp, env);
             let d = done.fetch_add(1, Ordering::Relaxed) + 1;
             env.step_progress("check", d, total);
             r
         })
         .collect();
+    exclude_odd_geometry(&mut frames);
     let mut st = CheckState {
         frames,
         compliance: BTreeMap::new(),
@@ -86,6 +147,39 @@ pub(crate) fn run_check(env: &TaskEnv<'_>, ingest: &IngestState) -> Result<Check
     };
     evaluate(&mut st, env);
     Ok(st)
+}
+
+/// Frames whose geometry differs from the one most of the test's frames have are excluded
+/// (their error says both), so that no stack or pair mixes shapes.
+fn exclude_odd_geometry(frames: &mut [FrameCheck]) {
+    let mut counts: Vec<(vison_ccd::FrameGeometry, usize)> = Vec::new();
+    for g in frames.iter().filter_map(|f| f.geometry) {
+        match counts.iter_mut().find(|(h, _)| *h == g) {
+            Some(c) => c.1 += 1,
+            None => counts.push((g, 1)),
+        }
+    }
+    let Some(&(common, _)) = counts.iter().max_by_key(|c| c.1) else {
+        return;
+    };
+    for f in frames.iter_mut() {
+        if let Some(g) = f.geometry
+            && g != common
+        {
+            f.usable = false;
+            f.error = Some(format!(
+                "geometry {} x {} px (prescan {}, overscan {}) differs from the test's other frames ({} x {} px, prescan {}, overscan {})",
+                g.naxis1(),
+                g.naxis2(),
+                g.prescan_px,
+                g.overscan_px,
+                common.naxis1(),
+                common.naxis2(),
+                common.prescan_px,
+                common.overscan_px
+            ));
+        }
+    }
 }
 
 /// Per-frame limits -> flags with reasons (aggregated per CCD/quadrant), and the compliance

@@ -69,7 +69,10 @@ pub fn test_ready(
                 format!("{name}.fits")
             };
             let p = dir.join(name);
-            p.is_file() && vison_ccd::fits::inspect_fits(&p).is_ok()
+            // A frame still being written is truncated: wait for it. Any other problem is
+            // final: the test runs and flags the frame (BADDATA) instead of waiting forever.
+            p.is_file()
+                && vison_ccd::fits::inspect_fits(&p).map_or_else(|e| !e.is_truncated(), |_| true)
         })
     })
 }

@@ -194,3 +194,68 @@ fn a_nan_in_a_saved_state_does_not_crash_the_test() {
     let r = results(&s, "BIAS01");
     assert!(get(&r, "CCD1", "F", "ron_adu").is_finite());
 }
+
+/// The day folder and the frames of the first two exposures of a campaign.
+fn day_and_frames(c: &Campaign) -> (std::path::PathBuf, Vec<std::path::PathBuf>) {
+    let day = std::fs::read_dir(c.root())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .unwrap();
+    let mut fits: Vec<_> = std::fs::read_dir(&day)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "fits"))
+        .collect();
+    fits.sort();
+    (day, fits)
+}
+
+#[test]
+fn frames_that_disagree_with_their_row_or_their_neighbours_are_excluded() {
+    let c = campaign(&["BIAS01"], &[], 4);
+    let (_, fits) = day_and_frames(&c);
+    // 1. A header OBSID that is not the EXP_LOG's (same width, so the file stays valid).
+    let bad_header = &fits[0];
+    let mut f = vison_ccd::read_frame(bad_header).unwrap();
+    let o = f.header.get_i64("OBSID").unwrap();
+    f.header.set("OBSID", o + 1000);
+    vison_ccd::write_raw_frame(bad_header, &f).unwrap();
+    // 2. A frame of another geometry (a smaller prescan) in place of a CCD3 frame.
+    let odd = fits
+        .iter()
+        .find(|p| p.to_string_lossy().ends_with("CCD3.fits"))
+        .unwrap();
+    let f = vison_ccd::read_frame(odd).unwrap();
+    let g = vison_ccd::FrameGeometry {
+        image_cols_px: f.geometry.image_cols_px - 8,
+        ..f.geometry
+    };
+    let mut small = vison_ccd::Frame::zeros(g);
+    small.data.fill(2000.0);
+    small.header = f.header.clone();
+    small.extname = f.extname.clone();
+    vison_ccd::write_raw_frame(odd, &small).unwrap();
+
+    let out = c.dir.path().join("out");
+    let cfg = config_from_truth(&c.truth, c.dir.path());
+    let s = run(&c.root(), &["BIAS01"], &out, cfg, "xcheck");
+    let r = results(&s, "BIAS01");
+    let bad = r.flag_reasons.0.get("BADDATA").cloned().unwrap_or_default();
+    let name = |p: &Path| p.file_name().unwrap().to_string_lossy().to_string();
+    assert!(
+        bad.iter()
+            .any(|m| m.contains(&name(bad_header)) && m.contains("header OBSID")),
+        "{bad:?}"
+    );
+    assert!(
+        bad.iter()
+            .any(|m| m.contains(&name(odd)) && m.contains("differs from the test's other frames")),
+        "{bad:?}"
+    );
+    // The rest of the test completes on the good frames.
+    assert!(get(&r, "CCD1", "E", "ron_adu").is_finite());
+    assert!(get(&r, "CCD3", "H", "ron_adu").is_finite());
+}
