@@ -85,6 +85,9 @@ pub struct SessionRecord {
     pub end: String,
     /// Per-test status.
     pub tests: Vec<SessionTest>,
+    /// The error that stopped the session before or between its tests, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fatal: Option<String>,
 }
 
 /// A session being run.
@@ -222,6 +225,7 @@ impl Session {
             start: chrono::Utc::now().to_rfc3339(),
             end: String::new(),
             tests: Vec::new(),
+            fatal: None,
         };
         Self::finish_setup(id, dir, opts, record, registry)
     }
@@ -373,6 +377,9 @@ impl Session {
                 .join(", "),
         )
         .with_info("vison-pipe", env!("CARGO_PKG_VERSION"));
+        if let Some(f) = &self.record.fatal {
+            idx = idx.with_info("Stopped by", f.clone());
+        }
         for t in &self.record.tests {
             let status = match t.status.as_str() {
                 "ok" => vison_report::Status::Pass,
@@ -464,7 +471,19 @@ pub fn run_session(session: &mut Session, progress: &dyn Progress) -> Result<Ses
         session: session.id.clone(),
         tests: tests.clone(),
     });
-    let (data, elvis) = session.load_data()?;
+    let (data, elvis) = match session.load_data() {
+        Ok(d) => d,
+        Err(e) => {
+            // Recorded where the user looks: session.json, log.txt (tracing) and index.html.
+            tracing::error!("session {} stopped before its tests: {e}", session.id);
+            session.record.fatal = Some(e.to_string());
+            for t in &tests {
+                session.mark_not_run(t, &e.to_string());
+            }
+            let _ = session.finish();
+            return Err(e);
+        }
+    };
     let mut outcomes = Vec::new();
     for t in &tests {
         let o = pool.install(|| session.run_test(t, &data, elvis, progress));

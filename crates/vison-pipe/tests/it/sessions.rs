@@ -259,3 +259,22 @@ fn frames_that_disagree_with_their_row_or_their_neighbours_are_excluded() {
     assert!(get(&r, "CCD1", "E", "ron_adu").is_finite());
     assert!(get(&r, "CCD3", "H", "ron_adu").is_finite());
 }
+
+#[test]
+fn an_error_that_stops_the_run_is_recorded_in_the_session() {
+    let t = tempfile::tempdir().unwrap();
+    let (data, out) = (t.path().join("empty_day"), t.path().join("out"));
+    std::fs::create_dir_all(&data).unwrap();
+    let mut s = vison_pipe::create_session(opts(&data, &out, Some("fatal"))).unwrap();
+    let e = vison_pipe::run_session(&mut s, &NoProgress).unwrap_err();
+    assert!(e.to_string().contains("EXP_LOG"), "{e}");
+    let rec: vison_pipe::SessionRecord =
+        vison_pipe::read_json(&out.join("fatal/session.json")).unwrap();
+    assert!(
+        rec.fatal.as_deref().is_some_and(|f| f.contains("EXP_LOG")),
+        "{rec:?}"
+    );
+    assert_eq!(rec.tests[0].status, "not_run");
+    let index = std::fs::read_to_string(out.join("fatal/index.html")).unwrap();
+    assert!(index.contains("EXP_LOG"));
+}
