@@ -94,9 +94,19 @@ pub struct CalibrationConfig {
     pub gains_e_per_adu: BTreeMap<String, BTreeMap<String, f64>>,
     /// Gain used where none is given, e-/ADU (default 3.3, the reference's nominal gain).
     pub nominal_gain_e_per_adu: f64,
-    /// Master bias for DARK01: `auto` (the session's BIAS01, else BIAS02, else none), `none`,
-    /// or a folder holding `EUC_MASTERBIAS_CCD<n>.fits` products.
+    /// Master bias, subtracted by the tests whose preprocessing applies it (docs/pipeline.md):
+    /// `auto` (the session's BIAS01, else BIAS02, else none), `none`, a file pattern with
+    /// `{ccd}` (extension `STACK`, else the last image), or a folder holding
+    /// `EUC_MASTERBIAS_CCD<n>.fits`.
     pub master_bias: String,
+    /// Cosmetic mask per CCD (nonzero = bad pixel, set to NaN): `none` (default), a file
+    /// pattern with `{ccd}` (extension `MASK`, else the last image; the frame's shape), or a
+    /// folder holding `EUC_MASK_CCD<n>.fits`.
+    pub cosmetic_mask: String,
+    /// Master flat per wavelength in nm (`"800" = "/cal/EUC_MASTERFLAT_FLAT01_col001_CCD{ccd}.fits"`):
+    /// extension `FLAT` (the whole frame) or `FLAT_E`..`FLAT_H` (the FLAT0x products); the
+    /// exposures of that wavelength are divided by it. Default: none.
+    pub master_flats: BTreeMap<String, String>,
     /// Shutter calibration of the test chamber (commanded to actual exposure time), used on
     /// the exposure-time axis of NL0x and the PTC linearisation: `B` (chamber B's embedded
     /// table, the default), `none` (commanded times), or a file of `commanded actual` lines.
@@ -110,6 +120,8 @@ impl Default for CalibrationConfig {
             gains_e_per_adu: BTreeMap::new(),
             nominal_gain_e_per_adu: 3.3,
             master_bias: "auto".into(),
+            cosmetic_mask: "none".into(),
+            master_flats: BTreeMap::new(),
             shutter: "B".into(),
         }
     }
@@ -326,10 +338,15 @@ impl SessionConfig {
         if sh != "B" && sh != "none" && Path::new(sh).is_relative() {
             self.calibration.shutter = base.join(sh).display().to_string();
         }
-        let mb = &self.calibration.master_bias;
-        if mb != "auto" && mb != "none" && Path::new(mb).is_relative() {
-            self.calibration.master_bias = base.join(mb).display().to_string();
-        }
+        let fix_str = |s: &mut String| {
+            if s != "auto" && s != "none" && !s.is_empty() && Path::new(s.as_str()).is_relative() {
+                *s = base.join(s.as_str()).display().to_string();
+            }
+        };
+        let cal = &mut self.calibration;
+        fix_str(&mut cal.master_bias);
+        fix_str(&mut cal.cosmetic_mask);
+        cal.master_flats.values_mut().for_each(fix_str);
     }
 
     /// Checks ranges and choices; errors name the key.
@@ -378,6 +395,13 @@ impl SessionConfig {
                 return bad(format!(
                     "select.{t}.preset: `{}` (campaign or class)",
                     s.preset
+                ));
+            }
+        }
+        for wave in self.calibration.master_flats.keys() {
+            if wave.parse::<u32>().is_err() {
+                return bad(format!(
+                    "calibration.master_flats: key `{wave}` is not a wavelength in nm"
                 ));
             }
         }

@@ -1,15 +1,18 @@
 //! Frames of a test for the analyses (flat-field family, quick statistics): usable frames of a
-//! test grouped by script column, read and prepared (offsets subtracted, 0/65535 set to NaN).
+//! test grouped by script column, read and prepared (offsets subtracted, 0/65535 set to NaN,
+//! and with [`calibrated`] the test's calibration inputs applied).
 
 use std::path::PathBuf;
 
 use vison_ccd::{Frame, Quadrant, Section, read_frame};
 
 use crate::error::Result;
+use crate::framework::calib::{CalibUse, wavelength_nm};
 use crate::framework::config::PrepConfig;
 use crate::framework::prep::{frame_offsets, prepare_frame};
 use crate::framework::state::FrameCheck;
 use crate::framework::state::{IngestState, TaskState};
+use crate::framework::task::TaskEnv;
 
 /// One usable exposure of a CCD.
 #[derive(Debug, Clone)]
@@ -78,9 +81,25 @@ pub(crate) fn pairs(exps: &[FlatExposure]) -> Vec<(FlatExposure, FlatExposure)> 
 }
 
 /// Reads a frame and prepares it: offsets of its check subtracted, lost/saturated pixels NaN.
+/// No calibration input: for pair differences and ratios (PTC, BF, NL).
 pub(crate) fn prepared(e: &FlatExposure, prep: &PrepConfig) -> Result<Frame> {
     let mut f = read_frame(&e.path)?;
     prepare_frame(&mut f, frame_offsets(&e.check, prep), true);
+    Ok(f)
+}
+
+/// [`prepared`], then the calibration inputs the test applies (registry `calib`: cosmetic
+/// mask, master bias, master flat of the exposure's wavelength).
+pub(crate) fn calibrated(e: &FlatExposure, env: &TaskEnv<'_>) -> Result<Frame> {
+    let mut f = prepared(e, &env.cfg.preprocessing)?;
+    if let Some(pc) = env.pixel_calib(
+        e.check.ccd,
+        &f.geometry,
+        wavelength_nm(e.wave),
+        CalibUse::ALL,
+    )? {
+        pc.apply_frame(&mut f);
+    }
     Ok(f)
 }
 

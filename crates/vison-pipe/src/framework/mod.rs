@@ -3,17 +3,19 @@
 //! Layers, bottom up (a module uses only modules above it in this list):
 //! `atomic`, `nan`, `flags`, `progress`, `config` -> `limits`, `data` (EXP_LOG selection and
 //! completeness), `hkcheck` -> `analysis` (what a test produces) -> `state` (saved step states)
-//! -> `task` (the [`Task`] trait and [`TaskEnv`]) -> `prep`, `products`, `checks` (the generic
+//! -> `task` (the [`Task`] trait and [`TaskEnv`]) -> `calib` (calibration inputs), `fluence` -> `prep`, `products`, `checks` (the generic
 //! `check` step) -> `report` (report assembly) -> `results` (results.json/csv) -> `lifecycle`
 //! (runs a task) -> `registry` (what a test declares) -> `session`, `watch`.
 //! The tests themselves live in `crate::tests`; the framework never names one.
 
 pub mod analysis;
 pub mod atomic;
+pub mod calib;
 pub mod checks;
 pub mod config;
 pub mod data;
 pub mod flags;
+pub mod fluence;
 pub mod frames;
 pub mod hkcheck;
 pub mod lifecycle;

@@ -1,8 +1,11 @@
 //! Image preparation (reference 4.1 `prepare_images`), streamed: frames are read band by band
 //! through [`PreparedRows`], offsets subtracted per quadrant and bad pixels (0, 65535) set to
-//! NaN so that the stacks ignore them; nothing is held beyond the stacking band.
+//! NaN so that the stacks ignore them, then the test's calibration inputs applied
+//! ([`PreparedRows::with_calib`]: cosmetic mask, master bias, master flat, held once per CCD
+//! and shared by every frame); nothing of a frame is held beyond the stacking band.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use vison_ccd::fits::{HduSelector, RowReader};
 use vison_ccd::geometry::{LOST_ADU, SATURATED_ADU};
@@ -10,6 +13,7 @@ use vison_ccd::stack::RowSource;
 use vison_ccd::{Frame, FrameGeometry, Quadrant};
 
 use crate::error::Result;
+use crate::framework::calib::PixelCalib;
 use crate::framework::config::PrepConfig;
 use crate::framework::state::FrameCheck;
 
@@ -63,6 +67,7 @@ pub struct PreparedRows {
     geometry: FrameGeometry,
     offsets: [f32; 4],
     mask_bad: bool,
+    calib: Option<Arc<PixelCalib>>,
 }
 
 impl PreparedRows {
@@ -78,7 +83,14 @@ impl PreparedRows {
             geometry,
             offsets,
             mask_bad,
+            calib: None,
         })
+    }
+
+    /// Applies calibration inputs (of the frame's CCD) after the offset.
+    pub fn with_calib(mut self, calib: Option<Arc<PixelCalib>>) -> Self {
+        self.calib = calib;
+        self
     }
 }
 
@@ -97,6 +109,9 @@ impl RowSource for PreparedRows {
             for (c, x) in row.iter_mut().enumerate() {
                 let q = quad_index(&self.geometry, row0 + i, c);
                 *x = prepare_value(*x, self.offsets[q], self.mask_bad);
+            }
+            if let Some(pc) = &self.calib {
+                pc.apply_row(row0 + i, row);
             }
         }
         Ok(())

@@ -45,6 +45,9 @@ pub struct TestEntry {
     pub frames: FrameKind,
     /// Tests whose products this test uses when they are in the same session (run first).
     pub uses: &'static [&'static str],
+    /// Calibration inputs its preprocessing applies (cosmetic mask, master bias, master flat;
+    /// docs/pipeline.md "Calibration inputs").
+    pub calib: crate::framework::calib::CalibUse,
     /// Whether the test has its own analysis (false: the generic checks and quick statistics
     /// only, until its analysis lands).
     pub analysed: bool,

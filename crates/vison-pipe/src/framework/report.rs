@@ -115,6 +115,23 @@ fn inputs_section(env: &TaskEnv<'_>, state: &TaskState, results: &TestResults) -
         .row("Block", env.block.block.clone())
         .row("Expected offsets", env.block_source.clone())
         .row("Gains", env.gains.source.clone());
+    for (k, v) in env.calibration_used() {
+        let text = match v {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Object(m) => m
+                .iter()
+                .map(|(nm, p)| format!("{nm} nm: {}", p.as_str().unwrap_or("")))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            other => other.to_string(),
+        };
+        let label = match k.as_str() {
+            "cosmetic_mask" => "Cosmetic mask",
+            "master_bias" => "Master bias",
+            _ => "Master flats",
+        };
+        kv = kv.row(label, text);
+    }
     if let Some(i) = state.ingest.as_ref() {
         kv = kv
             .row("ELVIS version", i.elvis.clone())

@@ -145,6 +145,10 @@ pub(crate) fn build_results(
         Value::String(env.block_source.clone()),
     );
     inputs.insert(
+        "calibration".into(),
+        serde_json::to_value(env.calibration_used()).unwrap_or(Value::Null),
+    );
+    inputs.insert(
         "gains_source".into(),
         Value::String(env.gains.source.clone()),
     );

@@ -13,6 +13,7 @@ use crate::framework::atomic::{read_json, write_atomic, write_json_atomic};
 use crate::framework::config::SessionConfig;
 use crate::framework::data::DataSet;
 use crate::framework::lifecycle::{create_test_dirs, run_task};
+use crate::framework::calib::CalibInputs;
 use crate::framework::limits::{BlockOffsets, Gains};
 use crate::framework::progress::{Progress, ProgressEvent};
 use crate::framework::registry::Registry;
@@ -103,6 +104,7 @@ pub struct Session {
     block: BlockOffsets,
     block_source: String,
     gains: Gains,
+    calib: CalibInputs,
     registry: &'static Registry,
 }
 
@@ -208,6 +210,7 @@ impl Session {
         // Inputs are validated before anything is written.
         BlockOffsets::resolve(&opts.config.limits, opts.block.as_deref())?;
         Gains::resolve(&opts.config.calibration)?;
+        CalibInputs::resolve(&opts.config.calibration)?;
         let dir = create_session_dir(&opts)?;
         let id = dir
             .file_name()
@@ -258,6 +261,7 @@ impl Session {
         let (block, block_source) =
             BlockOffsets::resolve(&opts.config.limits, opts.block.as_deref())?;
         let gains = Gains::resolve(&opts.config.calibration)?;
+        let calib = CalibInputs::resolve(&opts.config.calibration)?;
         let s = Session {
             id,
             dir,
@@ -266,6 +270,7 @@ impl Session {
             block,
             block_source,
             gains,
+            calib,
             registry,
         };
         s.save()?;
@@ -316,6 +321,8 @@ impl Session {
                     block: self.block.clone(),
                     block_source: self.block_source.clone(),
                     gains: self.gains.clone(),
+                    calib: &self.calib,
+                    calib_use: entry.calib,
                     progress,
                     log: TaskLog::open(&test_dir.join("log.txt"), test),
                 };

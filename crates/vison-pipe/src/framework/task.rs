@@ -49,6 +49,10 @@ pub struct TaskEnv<'a> {
     pub block_source: String,
     /// Gains.
     pub gains: Gains,
+    /// Calibration inputs of the session (cosmetic mask, master bias, master flats).
+    pub calib: &'a crate::framework::calib::CalibInputs,
+    /// Which of them this test's preprocessing applies (from the registry).
+    pub calib_use: crate::framework::calib::CalibUse,
     /// Progress receiver.
     pub progress: &'a dyn Progress,
     /// Per-test log.

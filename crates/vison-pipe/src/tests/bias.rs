@@ -19,6 +19,7 @@ use crate::framework::analysis::{Analysis, ComplianceEntry, ComplianceTable};
 use crate::framework::config::BiasConfig;
 use crate::framework::flags::{Flag, Flags};
 use crate::framework::prep::{PreparedRows, frame_offsets};
+use crate::framework::calib::CalibUse;
 use crate::framework::products::{MasterNames, master_bias_name, write_master_product};
 use crate::framework::report::{Plot, compliance_block, figure, per_quadrant_vs_obsid};
 use crate::framework::state::TaskState;
@@ -264,6 +265,7 @@ impl BiasTask {
             };
             let mut sources = Vec::new();
             let mut offs_sum = [0.0f64; 4];
+            let calib = env.pixel_calib(ccd, &g, None, CalibUse::MASK)?;
             for fc in &frames {
                 let path = ingest
                     .exposures
@@ -276,7 +278,10 @@ impl BiasTask {
                 for k in 0..4 {
                     offs_sum[k] += f64::from(offs[k]);
                 }
-                sources.push(PreparedRows::open(&path, g, offs, prep.mask_bad_pixels)?);
+                sources.push(
+                    PreparedRows::open(&path, g, offs, prep.mask_bad_pixels)?
+                        .with_calib(calib.clone()),
+                );
             }
             let n = sources.len();
             let stack = vison_ccd::stack::stack(

@@ -15,7 +15,7 @@ use vison_ccd::quickstats::{injection_quick, spot_quick};
 use crate::error::{Error, Result};
 use crate::framework::analysis::Analysis;
 use crate::framework::flags::Flags;
-use crate::framework::frames::{exposures, image_area, prepared};
+use crate::framework::frames::{calibrated, exposures, image_area};
 use crate::framework::report::{Plot, figure, per_quadrant_vs_obsid};
 use crate::framework::state::TaskState;
 use crate::framework::task::{Task, TaskEnv};
@@ -96,7 +96,7 @@ impl CheckOnlyTask {
         let frames: Vec<QuickFrame> = jobs
             .par_iter()
             .map(|(ccd, e)| -> Result<QuickFrame> {
-                let f = prepared(e, &env.cfg.preprocessing)?;
+                let f = calibrated(e, env)?;
                 let quads = Quadrant::ALL
                     .iter()
                     .map(|&q| {

@@ -16,7 +16,7 @@ use crate::framework::analysis::Analysis;
 use crate::framework::config::DarkConfig;
 use crate::framework::flags::{Flag, Flags};
 use crate::framework::prep::{PreparedRows, frame_offsets, min_stack};
-use crate::framework::products::master_bias_name;
+use crate::framework::calib::CalibUse;
 use crate::framework::products::{MasterNames, write_master_product};
 use crate::framework::report::{Plot, figure};
 use crate::framework::state::TaskState;
@@ -134,17 +134,9 @@ pub struct DarkTask;
 
 /// The master bias of a CCD for the dark: (offset-subtracted stack, offsets per quadrant, path).
 fn master_bias(env: &TaskEnv<'_>, ccd: u8) -> Option<(Array2<f32>, [f64; 4], PathBuf)> {
-    let mb = env.cfg.calibration.master_bias.as_str();
-    let candidates: Vec<PathBuf> = match mb {
-        "none" => Vec::new(),
-        // The master bias of a test this one uses (registry), as listed in its results.json.
-        "auto" => env
-            .used_product(&master_bias_name(ccd))
-            .into_iter()
-            .collect(),
-        dir => vec![PathBuf::from(dir).join(master_bias_name(ccd))],
-    };
-    for p in candidates.into_iter().filter(|p| p.is_file()) {
+    // `auto`: the master bias of a test this one uses (registry), as listed in its
+    // results.json; else the configured file (`calibration.master_bias`).
+    for p in env.master_bias_path(ccd).into_iter().filter(|p| p.is_file()) {
         let Ok(info) = inspect_fits(&p) else { continue };
         let Some(h) = info.hdus.first().map(|h| h.header.clone()) else {
             continue;
@@ -180,6 +172,9 @@ impl DarkTask {
             };
             let n = frames.len();
             let mut offs_mean = [0.0f64; 4];
+            // The cosmetic mask in the preparation; the master bias is subtracted from the
+            // stacks below (its offsets give the offset drift).
+            let calib = env.pixel_calib(ccd, &g, None, CalibUse::MASK)?;
             let open_all = |offs_mean: &mut [f64; 4]| -> Result<Vec<PreparedRows>> {
                 let mut v = Vec::new();
                 for fc in &frames {
@@ -194,7 +189,10 @@ impl DarkTask {
                     for k in 0..4 {
                         offs_mean[k] += f64::from(o[k]) / n as f64;
                     }
-                    v.push(PreparedRows::open(&path, g, o, prep.mask_bad_pixels)?);
+                    v.push(
+                        PreparedRows::open(&path, g, o, prep.mask_bad_pixels)?
+                            .with_calib(calib.clone()),
+                    );
                 }
                 Ok(v)
             };

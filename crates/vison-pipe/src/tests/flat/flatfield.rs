@@ -1,29 +1,34 @@
-//! FLAT01 / FLAT02 (reference 4.9, 6.8, 6.9): master flat per fluence column and CCD. Per
-//! quadrant the image areas of the column's flats (offset subtracted) are normalised by an
-//! illumination model and median-combined (`vison_flat::flat::master_flat`); PRNU per quadrant
-//! and tile, and the defect mask (dark/bright pixels and columns) are computed. Products: one
+//! FLAT01 / FLAT02 (reference 4.9, 6.8, 6.9): master flat per fluence column and CCD. All the
+//! column's flats (offset subtracted, cosmetic mask and master bias applied) are
+//! median-stacked band by band within `stack_budget_mib`; per quadrant the stack's image area
+//! is normalised by an illumination model (`vison_flat::flat::master_flat`); PRNU per quadrant
+//! and tile, and the defect mask (dark/bright pixels and columns) are computed. The median
+//! fluence of each column is checked against the expected fluence (`fluence_<col>`
+//! compliance, FLUENCE_OOL). Products: one
 //! FITS file per CCD and column with `FLAT_<Q>` and `MASK_<Q>` extensions (canonical image
 //! areas).
 
 use std::collections::BTreeMap;
 
 use ndarray::Array2;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use vison_ccd::fits::{ImageDataRef, ProductHdu};
-use vison_ccd::{Header, Quadrant};
+use vison_ccd::stack::StackMethod;
+use vison_ccd::{Frame, Header, Quadrant};
 use vison_flat::flat::{FlatConfig, IlluminationModel, master_flat};
 
 use crate::error::{Error, Result};
 use crate::framework::analysis::Analysis;
 use crate::framework::flags::{Flag, Flags};
-use crate::framework::frames::{FlatExposure, exposures, finite_mean, image_area, prepared};
+use crate::framework::calib::{CalibUse, wavelength_nm};
+use crate::framework::fluence::{
+    ColumnFluence, check_column_fluence, column_rel_fluences, fluence_compliance,
+};
+use crate::framework::frames::{FlatExposure, exposures, finite_mean, image_area};
+use crate::framework::prep::{PreparedRows, frame_offsets};
 use crate::framework::state::TaskState;
 use crate::framework::task::{Task, TaskEnv};
-
-/// Frames combined per master flat at most (memory bound: all are held per quadrant).
-pub const MAX_FLATS_PER_MASTER: usize = 20;
 
 /// Master-flat figures of one quadrant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,6 +72,9 @@ pub struct MasterFlatEntry {
 pub struct FlatMasters {
     /// Every master.
     pub masters: Vec<MasterFlatEntry>,
+    /// Median fluence of every column, CCD and quadrant against the expected fluence.
+    #[serde(default)]
+    pub fluence: Vec<ColumnFluence>,
 }
 
 /// The pipeline's flat settings for a quadrant image area of `rows x cols`.
@@ -96,36 +104,59 @@ impl FlatTask {
         }
     }
 
+    /// The master flat of one column and CCD from all its flats: their median stack
+    /// (prepared band by band within `stack_budget_mib`, calibration inputs applied),
+    /// normalised by the illumination model per quadrant; and the column's fluence check.
     fn master(
         &self,
         env: &TaskEnv<'_>,
         ccd: u8,
         label: &str,
         exps: &[&FlatExposure],
-    ) -> Result<MasterFlatEntry> {
+        rel_fluence_pc: Option<f64>,
+    ) -> Result<(MasterFlatEntry, Vec<ColumnFluence>)> {
         let prep = &env.cfg.preprocessing;
-        let frames = exps
-            .par_iter()
-            .map(|e| prepared(e, prep).map(|f| (f, e.check.rows)))
-            .collect::<Result<Vec<_>>>()?;
-        let mut quads = BTreeMap::new();
-        let mut hdus_data: Vec<(String, Array2<f32>, Array2<u8>)> = Vec::new();
-        for q in Quadrant::ALL {
-            let imgs: Vec<Array2<f32>> = frames
-                .iter()
-                .map(|(f, rows)| image_area(f, q, *rows))
-                .collect();
-            let Some(first) = imgs.first() else { continue };
-            let (r, c) = first.dim();
-            if imgs.iter().any(|i| i.dim() != (r, c)) {
-                return Err(Error::step(
-                    &self.name,
-                    "masters",
-                    "flats of different shapes",
-                ));
+        let first = exps
+            .first()
+            .ok_or_else(|| Error::step(&self.name, "masters", "no flat"))?;
+        let g = first
+            .check
+            .geometry
+            .ok_or_else(|| Error::step(&self.name, "masters", "no frame geometry"))?;
+        let calib = env.pixel_calib(ccd, &g, wavelength_nm(first.wave), CalibUse::ALL)?;
+        let mut offs = [0.0f64; 4];
+        let mut srcs = Vec::with_capacity(exps.len());
+        for e in exps {
+            let o = frame_offsets(&e.check, prep);
+            for k in 0..4 {
+                offs[k] += f64::from(o[k]) / exps.len() as f64;
             }
-            let views: Vec<_> = imgs.iter().map(|a| a.view()).collect();
-            let m = master_flat(&views, None, &flat_config(r, c))
+            srcs.push(PreparedRows::open(&e.path, g, o, true)?.with_calib(calib.clone()));
+        }
+        let stacked = vison_ccd::stack::stack(
+            &mut srcs,
+            StackMethod::Median,
+            prep.stack_budget_mib << 20,
+        )?;
+        drop(srcs);
+        let mut frame = Frame::zeros(g);
+        frame.data = stacked.value;
+        let mut quads = BTreeMap::new();
+        let mut fluence = Vec::new();
+        let mut hdus_data: Vec<(String, Array2<f32>, Array2<u8>)> = Vec::new();
+        for (k, q) in Quadrant::ALL.into_iter().enumerate() {
+            let img = image_area(&frame, q, first.check.rows);
+            let (r, c) = img.dim();
+            if let Some(rel) = rel_fluence_pc {
+                fluence.push(ColumnFluence {
+                    ccd,
+                    quadrant: q.name().to_string(),
+                    label: label.to_string(),
+                    rel_fluence_pc: rel,
+                    check: check_column_fluence(img.view(), rel, offs[k])?,
+                });
+            }
+            let m = master_flat(&[img.view()], None, &flat_config(r, c))
                 .map_err(|e| Error::step(&self.name, "masters", e))?;
             quads.insert(
                 q.name().to_string(),
@@ -145,16 +176,36 @@ impl FlatTask {
             "products/EUC_MASTERFLAT_{}_{label}_CCD{ccd}.fits",
             self.name
         );
+        self.write_master(env, &rel, ccd, label, exps.len(), &hdus_data)?;
+        let entry = MasterFlatEntry {
+            ccd,
+            label: label.to_string(),
+            n_frames: exps.len(),
+            product: rel,
+            quads,
+        };
+        Ok((entry, fluence))
+    }
+
+    fn write_master(
+        &self,
+        env: &TaskEnv<'_>,
+        rel: &str,
+        ccd: u8,
+        label: &str,
+        n_frames: usize,
+        hdus_data: &[(String, Array2<f32>, Array2<u8>)],
+    ) -> Result<()> {
         let mut primary = Header::new();
         primary.set("TEST", self.name.as_str());
         primary.set("CCD", format!("CCD{ccd}"));
         primary.set("COLUMN", label);
-        primary.set("NCOMB", exps.len() as i64);
+        primary.set("NCOMB", n_frames as i64);
         primary.add_comment("FLAT_<Q>: normalised master flat, canonical image area of quadrant Q");
         primary
             .add_comment("MASK_<Q>: defect bits 1 dark px, 2 bright px, 4 dark col, 8 bright col");
         let mut hdus = Vec::new();
-        for (q, flat, mask) in &hdus_data {
+        for (q, flat, mask) in hdus_data {
             hdus.push(ProductHdu {
                 name: format!("FLAT_{q}"),
                 header: Header::new(),
@@ -166,19 +217,15 @@ impl FlatTask {
                 data: ImageDataRef::U8(mask.view()),
             });
         }
-        vison_ccd::write_product(&env.test_dir.join(&rel), &primary, &hdus)?;
-        Ok(MasterFlatEntry {
-            ccd,
-            label: label.to_string(),
-            n_frames: exps.len(),
-            product: rel,
-            quads,
-        })
+        vison_ccd::write_product(&env.test_dir.join(rel), &primary, &hdus)?;
+        Ok(())
     }
 
     fn masters_step(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
         let mut masters = Vec::new();
+        let mut fluence = Vec::new();
         let mut flags = Flags::new();
+        let rel = column_rel_fluences(env)?;
         for ccd in 1..=3u8 {
             let exps = exposures(st, ccd)?;
             let mut labels: Vec<String> = exps.iter().map(|e| e.label.clone()).collect();
@@ -187,21 +234,25 @@ impl FlatTask {
                 let sel: Vec<&FlatExposure> = exps
                     .iter()
                     .filter(|e| e.label == label && e.exptime_s > 0.0)
-                    .take(MAX_FLATS_PER_MASTER)
                     .collect();
                 if sel.is_empty() {
                     continue;
                 }
-                match self.master(env, ccd, &label, &sel) {
-                    Ok(m) => masters.push(m),
+                match self.master(env, ccd, &label, &sel, rel.get(&label).copied()) {
+                    Ok((m, f)) => {
+                        masters.push(m);
+                        fluence.extend(f);
+                    }
                     Err(e) => flags.raise(
                         Flag::BADDATAPROD,
                         format!("CCD{ccd} {label}: master flat not built: {e}"),
                     ),
                 }
             }
+            env.step_progress("masters", u64::from(ccd), 3);
         }
-        let v = serde_json::to_value(FlatMasters { masters })
+        flags.merge(&fluence_compliance(&fluence).1);
+        let v = serde_json::to_value(FlatMasters { masters, fluence })
             .map_err(|e| Error::step(&self.name, "masters", e))?;
         Ok((v, flags))
     }
@@ -226,6 +277,7 @@ impl Task for FlatTask {
     fn summarize(&self, _env: &TaskEnv<'_>, state: &TaskState) -> Result<Analysis> {
         let mut a = Analysis::default();
         if let Some(fm) = state.step::<FlatMasters>("masters")? {
+            a.compliance.extend(fluence_compliance(&fm.fluence).0);
             let mut prnu: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
             for m in &fm.masters {
                 a.products.push((
