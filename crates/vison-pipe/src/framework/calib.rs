@@ -117,11 +117,9 @@ fn check_file(path: &Path, key: &str, names: &[&str]) -> Result<()> {
     let ok = if names.is_empty() {
         info.hdus.iter().any(|h| h.naxes.len() == 2)
     } else {
-        names.iter().all(|n| {
-            info.hdus
-                .iter()
-                .any(|h| h.extname.eq_ignore_ascii_case(n))
-        })
+        names
+            .iter()
+            .all(|n| info.hdus.iter().any(|h| h.extname.eq_ignore_ascii_case(n)))
     };
     if ok {
         Ok(())
@@ -192,7 +190,11 @@ impl CalibInputs {
         }
     }
 
-    fn cached(&self, key: &str, load: impl FnOnce() -> Result<Array2<f32>>) -> Result<Arc<Array2<f32>>> {
+    fn cached(
+        &self,
+        key: &str,
+        load: impl FnOnce() -> Result<Array2<f32>>,
+    ) -> Result<Arc<Array2<f32>>> {
         if let Ok(c) = self.cache.lock()
             && let Some((_, a)) = c.iter().find(|(k, _)| k == key)
         {
@@ -317,8 +319,8 @@ fn load_flat(path: &Path, g: &FrameGeometry, key: &str) -> Result<Array2<f32>> {
         let b = g.section_box_qcan(Section::Image);
         for q in Quadrant::ALL {
             let ext = format!("FLAT_{}", q.name());
-            let (_, f) = read_image(path, HduSelector::Name(&ext))
-                .map_err(|e| cal_err(path, key, e))?;
+            let (_, f) =
+                read_image(path, HduSelector::Name(&ext)).map_err(|e| cal_err(path, key, e))?;
             let mut view = vison_ccd::qcan_view_mut(g, out.view_mut(), q);
             let mut area = view.slice_mut(ndarray::s![b.row0..b.row1, b.col0..b.col1]);
             if f.nrows() > area.nrows() || f.ncols() != area.ncols() {
@@ -339,7 +341,13 @@ fn load_flat(path: &Path, g: &FrameGeometry, key: &str) -> Result<Array2<f32>> {
         }
         out
     };
-    out.mapv_inplace(|v| if v.is_finite() && v > 0.0 { v } else { f32::NAN });
+    out.mapv_inplace(|v| {
+        if v.is_finite() && v > 0.0 {
+            v
+        } else {
+            f32::NAN
+        }
+    });
     Ok(out)
 }
 
@@ -380,17 +388,19 @@ impl TaskEnv<'_> {
             && let Some(p) = &self.calib.mask
         {
             let path = expand(p, ccd);
-            pc.mask = Some(self.calib.cached(&format!("mask {}", path.display()), || {
-                load_mask(&path, g)
-            })?);
+            pc.mask = Some(
+                self.calib
+                    .cached(&format!("mask {}", path.display()), || load_mask(&path, g))?,
+            );
         }
         if u.bias
             && only.bias
             && let Some(path) = self.master_bias_path(ccd)
         {
-            pc.bias = Some(self.calib.cached(&format!("bias {}", path.display()), || {
-                load_bias(&path, g)
-            })?);
+            pc.bias = Some(
+                self.calib
+                    .cached(&format!("bias {}", path.display()), || load_bias(&path, g))?,
+            );
         }
         if u.flat
             && only.flat
@@ -460,8 +470,14 @@ mod tests {
 
     #[test]
     fn patterns_and_folders() {
-        assert_eq!(expand("/c/M_CCD{ccd}.fits", 2), PathBuf::from("/c/M_CCD2.fits"));
-        assert_eq!(as_pattern("/c", MASK_IN_FOLDER), "/c/EUC_MASK_CCD{ccd}.fits");
+        assert_eq!(
+            expand("/c/M_CCD{ccd}.fits", 2),
+            PathBuf::from("/c/M_CCD2.fits")
+        );
+        assert_eq!(
+            as_pattern("/c", MASK_IN_FOLDER),
+            "/c/EUC_MASK_CCD{ccd}.fits"
+        );
         assert_eq!(
             expand(&as_pattern("/c", BIAS_IN_FOLDER), 3),
             PathBuf::from("/c").join(master_bias_name(3))
@@ -494,5 +510,56 @@ mod tests {
         assert_eq!(row[0], 5.0);
         assert!(row[1].is_nan());
         assert_eq!(row[2], 20.0);
+    }
+
+    /// A FLAT0x product (canonical image areas per quadrant) divides the illumination out of
+    /// a frame in the CCD frame: the quadrant placement round-trips; scans are not divided.
+    #[test]
+    fn flat_product_flattens_an_illuminated_frame() {
+        let g = FrameGeometry::small();
+        let mut f = Frame::zeros(g);
+        let b = g.section_box_qcan(Section::Image);
+        for ((r, c), x) in f.data.indexed_iter_mut() {
+            *x = 1000.0 * (1.0 + 1e-3 * r as f32 + 5e-4 * c as f32);
+        }
+        let raw = f.clone();
+        // The illumination pattern per quadrant, as FLAT0x writes it (normalised to ~1).
+        let hdus: Vec<(String, Array2<f32>)> = Quadrant::ALL
+            .into_iter()
+            .map(|q| {
+                let v = vison_ccd::cutout(vison_ccd::qcan_view(&g, raw.data.view(), q), &b);
+                (format!("FLAT_{}", q.name()), v.mapv(|x| x / 1000.0))
+            })
+            .collect();
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("flat.fits");
+        let ph: Vec<_> = hdus
+            .iter()
+            .map(|(n, a)| vison_ccd::fits::ProductHdu {
+                name: n.clone(),
+                header: vison_ccd::Header::new(),
+                data: vison_ccd::fits::ImageDataRef::F32(a.view()),
+            })
+            .collect();
+        vison_ccd::write_product(&p, &vison_ccd::Header::new(), &ph).unwrap();
+        let pc = PixelCalib {
+            flat: Some(Arc::new(load_flat(&p, &g, "master_flats.800").unwrap())),
+            ..PixelCalib::default()
+        };
+        pc.apply_frame(&mut f);
+        for q in Quadrant::ALL {
+            let img = vison_ccd::cutout(vison_ccd::qcan_view(&g, f.data.view(), q), &b);
+            assert!(
+                img.iter().all(|x| (x - 1000.0).abs() < 1e-2),
+                "{q:?} not flat"
+            );
+            let pre = g.section_box_qcan(Section::Prescan);
+            let a = vison_ccd::cutout(vison_ccd::qcan_view(&g, f.data.view(), q), &pre);
+            let r = vison_ccd::cutout(vison_ccd::qcan_view(&g, raw.data.view(), q), &pre);
+            assert_eq!(a, r, "{q:?}: prescan divided");
+        }
+        // A flat of another shape is an error naming the file.
+        let e = load_flat(&p, &FrameGeometry::FULL, "master_flats.800").unwrap_err();
+        assert!(e.to_string().contains("flat.fits"), "{e}");
     }
 }

@@ -147,6 +147,9 @@ mod tests {
         let (t, f) = fluence_compliance(&[item("col002", bad)]);
         assert!(!t["fluence_col002"].all_pass());
         let r = format!("{:?}", f);
-        assert!(r.contains("FLUENCE_OOL") && r.contains("CCD2 G column col002"), "{r}");
+        assert!(
+            r.contains("FLUENCE_OOL") && r.contains("CCD2 G column col002"),
+            "{r}"
+        );
     }
 }

@@ -10,10 +10,10 @@ use vison_explog::ElvisVersion;
 
 use crate::error::{Error, Result, io_err};
 use crate::framework::atomic::{read_json, write_atomic, write_json_atomic};
+use crate::framework::calib::CalibInputs;
 use crate::framework::config::SessionConfig;
 use crate::framework::data::DataSet;
 use crate::framework::lifecycle::{create_test_dirs, run_task};
-use crate::framework::calib::CalibInputs;
 use crate::framework::limits::{BlockOffsets, Gains};
 use crate::framework::progress::{Progress, ProgressEvent};
 use crate::framework::registry::Registry;

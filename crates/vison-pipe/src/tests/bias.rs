@@ -16,10 +16,10 @@ use vison_ccd::{Frame, FrameGeometry, Header, Quadrant, Section, read_frame};
 
 use crate::error::{Error, Result};
 use crate::framework::analysis::{Analysis, ComplianceEntry, ComplianceTable};
+use crate::framework::calib::CalibUse;
 use crate::framework::config::BiasConfig;
 use crate::framework::flags::{Flag, Flags};
 use crate::framework::prep::{PreparedRows, frame_offsets};
-use crate::framework::calib::CalibUse;
 use crate::framework::products::{MasterNames, master_bias_name, write_master_product};
 use crate::framework::report::{Plot, compliance_block, figure, per_quadrant_vs_obsid};
 use crate::framework::state::TaskState;

@@ -13,10 +13,10 @@ use vison_ccd::{FrameGeometry, Header, Quadrant, Section};
 
 use crate::error::{Error, Result};
 use crate::framework::analysis::Analysis;
+use crate::framework::calib::CalibUse;
 use crate::framework::config::DarkConfig;
 use crate::framework::flags::{Flag, Flags};
 use crate::framework::prep::{PreparedRows, frame_offsets, min_stack};
-use crate::framework::calib::CalibUse;
 use crate::framework::products::{MasterNames, write_master_product};
 use crate::framework::report::{Plot, figure};
 use crate::framework::state::TaskState;
@@ -136,7 +136,11 @@ pub struct DarkTask;
 fn master_bias(env: &TaskEnv<'_>, ccd: u8) -> Option<(Array2<f32>, [f64; 4], PathBuf)> {
     // `auto`: the master bias of a test this one uses (registry), as listed in its
     // results.json; else the configured file (`calibration.master_bias`).
-    for p in env.master_bias_path(ccd).into_iter().filter(|p| p.is_file()) {
+    for p in env
+        .master_bias_path(ccd)
+        .into_iter()
+        .filter(|p| p.is_file())
+    {
         let Ok(info) = inspect_fits(&p) else { continue };
         let Some(h) = info.hdus.first().map(|h| h.header.clone()) else {
             continue;

@@ -1,5 +1,6 @@
 //! Integration tests of vison-pipe on small synthetic campaigns from vison-sim.
 
+mod calib;
 mod common;
 mod faults;
 mod flatfam;

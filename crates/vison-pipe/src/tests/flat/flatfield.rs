@@ -20,8 +20,8 @@ use vison_flat::flat::{FlatConfig, IlluminationModel, master_flat};
 
 use crate::error::{Error, Result};
 use crate::framework::analysis::Analysis;
-use crate::framework::flags::{Flag, Flags};
 use crate::framework::calib::{CalibUse, wavelength_nm};
+use crate::framework::flags::{Flag, Flags};
 use crate::framework::fluence::{
     ColumnFluence, check_column_fluence, column_rel_fluences, fluence_compliance,
 };
@@ -133,11 +133,8 @@ impl FlatTask {
             }
             srcs.push(PreparedRows::open(&e.path, g, o, true)?.with_calib(calib.clone()));
         }
-        let stacked = vison_ccd::stack::stack(
-            &mut srcs,
-            StackMethod::Median,
-            prep.stack_budget_mib << 20,
-        )?;
+        let stacked =
+            vison_ccd::stack::stack(&mut srcs, StackMethod::Median, prep.stack_budget_mib << 20)?;
         drop(srcs);
         let mut frame = Frame::zeros(g);
         frame.data = stacked.value;
