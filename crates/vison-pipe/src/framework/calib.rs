@@ -486,8 +486,10 @@ mod tests {
 
     #[test]
     fn missing_input_names_the_file_and_key() {
-        let mut cal = CalibrationConfig::default();
-        cal.cosmetic_mask = "/nonexistent/MASK_CCD{ccd}.fits".into();
+        let cal = CalibrationConfig {
+            cosmetic_mask: "/nonexistent/MASK_CCD{ccd}.fits".into(),
+            ..CalibrationConfig::default()
+        };
         let e = CalibInputs::resolve(&cal).unwrap_err().to_string();
         assert!(e.contains("/nonexistent/MASK_CCD1.fits"), "{e}");
         assert!(e.contains("calibration.cosmetic_mask"), "{e}");
