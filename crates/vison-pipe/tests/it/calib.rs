@@ -191,3 +191,46 @@ fn master_flat_input_divides_and_missing_file_is_named() {
     );
     assert!(!out.join("missing").exists());
 }
+
+/// FLAT01 on a clean campaign: every master flat combines all the flats of its column
+/// (80/60/30), the per-column fluence compliance passes and the test ends `ok` without flags.
+#[test]
+fn flat01_masters_use_every_frame_and_fluence_complies() {
+    let c = campaign(&["FLAT01"], &[], 4);
+    let out = c.dir.path().join("out");
+    let cfg = config_from_truth(&c.truth, c.dir.path());
+    let s = run(&c.root(), &["FLAT01"], &out, cfg, "flat");
+    let r = results(&s, "FLAT01");
+    assert_eq!(r.status, "ok", "{:?}", r.flag_reasons);
+    assert!(r.flags.is_empty(), "{:?}", r.flag_reasons);
+    assert_eq!(r.inputs["calibration"]["master_bias"], "none");
+    for (col, rel) in [("col001", 25.0), ("col002", 50.0), ("col003", 75.0)] {
+        let t = &r.compliance[&format!("fluence_{col}")];
+        assert!(t.all_pass(), "{col}: {t:?}");
+        let e = &t.ccds["CCD1"]["E"];
+        assert_eq!(e.lo, 65536.0 * rel / 100.0 * 0.9, "{col}");
+        assert!((e.value - get(&r, "CCD1", "E", &format!("fluence_{col}_adu"))).abs() < 100.0);
+    }
+    let st: serde_json::Value =
+        vison_pipe::read_json(&s.join("FLAT01/state/masters.json")).unwrap();
+    let n: Vec<(String, u64)> = st["state"]["masters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["ccd"] == 2)
+        .map(|m| {
+            (
+                m["label"].as_str().unwrap().to_string(),
+                m["n_frames"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        n,
+        [
+            ("col001".to_string(), 80),
+            ("col002".to_string(), 60),
+            ("col003".to_string(), 30)
+        ]
+    );
+}
