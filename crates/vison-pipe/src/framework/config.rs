@@ -98,8 +98,9 @@ pub struct CalibrationConfig {
     /// or a folder holding `EUC_MASTERBIAS_CCD<n>.fits` products.
     pub master_bias: String,
     /// Shutter calibration of the test chamber (commanded to actual exposure time), used on
-    /// the exposure-time axis of NL0x and the PTC linearisation: `B` (chamber B's embedded
-    /// table, the default), `none` (commanded times), or a file of `commanded actual` lines.
+    /// the exposure-time axis of NL0x and FLATFLUX00: `none` (commanded times, the default:
+    /// nothing is known of the chamber), `B` (chamber B's table, embedded in vison-ogse), or a
+    /// file of `commanded actual` lines.
     pub shutter: String,
 }
 
@@ -110,7 +111,7 @@ impl Default for CalibrationConfig {
             gains_e_per_adu: BTreeMap::new(),
             nominal_gain_e_per_adu: 3.3,
             master_bias: "auto".into(),
-            shutter: "B".into(),
+            shutter: "none".into(),
         }
     }
 }

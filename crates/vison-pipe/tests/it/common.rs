@@ -68,6 +68,8 @@ pub(crate) fn config_from_truth(truth: &Truth, dir: &Path) -> SessionConfig {
     cfg.limits.offsets_file = Some(p);
     cfg.limits.ron_adu = [0.5, 2.0];
     cfg.calibration.gains_e_per_adu = gains;
+    // The simulator lights the lamp for chamber B's shutter-table time.
+    cfg.calibration.shutter = "B".into();
     cfg
 }
 
