@@ -45,7 +45,12 @@ pub fn annulus_background(
     r_out_px: f64,
 ) -> Result<Background> {
     require(r_in_px >= 0.0, "r_in_px", r_in_px, "must be >= 0")?;
-    require(r_out_px > r_in_px, "r_out_px", r_out_px, "must exceed r_in_px")?;
+    require(
+        r_out_px > r_in_px,
+        "r_out_px",
+        r_out_px,
+        "must exceed r_in_px",
+    )?;
     let (r2_in, r2_out) = (r_in_px * r_in_px, r_out_px * r_out_px);
     let mut vals = Vec::with_capacity(stamp.data_adu.len());
     for ((r, c), v) in stamp.data_adu.indexed_iter() {

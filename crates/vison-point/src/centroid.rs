@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::is_positive;
 use crate::stamp::{Stamp, index_range};
 use crate::{Error, Result, error::require};
 
@@ -78,7 +79,7 @@ fn window_moments(stamp: &Stamp, xc: f64, yc: f64, h: f64) -> Option<[f64; 5]> {
             syy += w * dy * dy;
         }
     }
-    if !(s > 0.0) {
+    if !is_positive(s) {
         return None;
     }
     let (mx, my) = (sx / s, sy / s);
@@ -149,7 +150,10 @@ mod tests {
         assert_eq!(brightest_px(&s, 17.0, 12.0, 5.0).unwrap(), (20, 10));
         let c = windowed_centroid(&s, 17.0, 12.0, 6.0, 20, 1e-5).unwrap();
         assert!(c.converged);
-        assert!((c.x_px - 20.3).abs() < 1e-4 && (c.y_px - 9.6).abs() < 1e-4, "{c:?}");
+        assert!(
+            (c.x_px - 20.3).abs() < 1e-4 && (c.y_px - 9.6).abs() < 1e-4,
+            "{c:?}"
+        );
         assert!((c.var_x_px2 - 1.44).abs() < 0.01 && (c.var_y_px2 - 1.44).abs() < 0.01);
         let z = Stamp::from_array(Array2::zeros((9, 9)), 0, 0);
         assert!(windowed_centroid(&z, 4.0, 4.0, 3.0, 10, 1e-3).is_err());

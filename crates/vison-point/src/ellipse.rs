@@ -77,7 +77,10 @@ mod tests {
         // c -> large tends to a rectangle 2r x 2rq; c = 0 -> ellipse; check monotonic growth.
         let a4 = superellipse_area_px2(1.0, 1.0, 4.0);
         assert!(a4 > PI && a4 < 4.0, "{a4}");
-        assert!((superellipse_radius_px(superellipse_area_px2(2.5, 0.7, 1.0), 0.7, 1.0) - 2.5).abs() < 1e-12);
+        assert!(
+            (superellipse_radius_px(superellipse_area_px2(2.5, 0.7, 1.0), 0.7, 1.0) - 2.5).abs()
+                < 1e-12
+        );
         // Distance map: centre 0; along +x at pa = 0 the distance is |dx| / q.
         let m = superellipse_distance_map((5, 7), 3.0, 2.0, 0.0, 0.5, 0.0);
         assert_eq!(m.dim(), (5, 7));

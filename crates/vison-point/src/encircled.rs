@@ -2,6 +2,7 @@
 //! radius enclosing a given fraction.
 
 use crate::aperture::aperture_sum;
+use crate::error::is_positive;
 use crate::stamp::Stamp;
 use crate::{Error, Result, error::require};
 
@@ -15,7 +16,7 @@ pub fn encircled_energy(
     r_total_px: f64,
 ) -> Result<Vec<f64>> {
     let total = aperture_sum(stamp, x_px, y_px, r_total_px)?.sum_adu;
-    if !(total > 0.0) {
+    if !is_positive(total) {
         return Err(Error::FitFailed {
             model: "encircled energy",
             reason: format!("non-positive total flux {total}"),
@@ -36,9 +37,14 @@ pub fn ee_radius_px(
     fraction: f64,
     r_total_px: f64,
 ) -> Result<f64> {
-    require(fraction > 0.0 && fraction < 1.0, "fraction", fraction, "must be in (0, 1)")?;
+    require(
+        fraction > 0.0 && fraction < 1.0,
+        "fraction",
+        fraction,
+        "must be in (0, 1)",
+    )?;
     let total = aperture_sum(stamp, x_px, y_px, r_total_px)?.sum_adu;
-    if !(total > 0.0) {
+    if !is_positive(total) {
         return Err(Error::FitFailed {
             model: "encircled energy",
             reason: format!("non-positive total flux {total}"),

@@ -72,3 +72,8 @@ pub(crate) fn require(ok: bool, key: &'static str, value: f64, reason: &'static 
         })
     }
 }
+
+/// `v > 0` (false for NaN): the guard used before dividing by a flux or a determinant.
+pub(crate) fn is_positive(v: f64) -> bool {
+    v > 0.0
+}

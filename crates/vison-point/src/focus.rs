@@ -8,6 +8,7 @@
 use nalgebra::{Matrix3, Vector3};
 use serde::{Deserialize, Serialize};
 
+use crate::error::is_positive;
 use crate::{Error, Result};
 
 /// Parabola `metric = c0 + c1 t + c2 t^2` with `t = mirror_mm - ref_mm`, and its minimum.
@@ -64,7 +65,7 @@ pub fn fit_focus_parabola(mirror_mm: &[f64], metric: &[f64]) -> Result<FocusFit>
         .try_inverse()
         .ok_or_else(|| fail("singular system (fewer than 3 distinct positions)".into()))?;
     let c = inv * aty;
-    if !(c[2] > 0.0) {
+    if !is_positive(c[2]) {
         return Err(fail(format!("no minimum (curvature {})", c[2])));
     }
     let rss: f64 = pts
@@ -74,12 +75,17 @@ pub fn fit_focus_parabola(mirror_mm: &[f64], metric: &[f64]) -> Result<FocusFit>
             (y - (c[0] + c[1] * t + c[2] * t * t)).powi(2)
         })
         .sum();
-    let s2 = if n > 3 { rss / (n - 3) as f64 } else { f64::NAN };
+    let s2 = if n > 3 {
+        rss / (n - 3) as f64
+    } else {
+        f64::NAN
+    };
     let cov = inv * s2;
     let t_best = -c[1] / (2.0 * c[2]);
     // d t_best / d c1 = -1 / (2 c2), d t_best / d c2 = c1 / (2 c2^2).
     let g = [-1.0 / (2.0 * c[2]), c[1] / (2.0 * c[2] * c[2])];
-    let var = g[0] * g[0] * cov[(1, 1)] + 2.0 * g[0] * g[1] * cov[(1, 2)] + g[1] * g[1] * cov[(2, 2)];
+    let var =
+        g[0] * g[0] * cov[(1, 1)] + 2.0 * g[0] * g[1] * cov[(1, 2)] + g[1] * g[1] * cov[(2, 2)];
     Ok(FocusFit {
         best_mm: ref_mm + t_best,
         best_err_mm: var.max(0.0).sqrt(),
@@ -123,7 +129,10 @@ mod tests {
             .map(|(i, x)| (x - 47.1).powi(2) + if i % 2 == 0 { 0.01 } else { -0.01 })
             .collect();
         let f = fit_focus_parabola(&xs, &ys).unwrap();
-        assert!((f.best_mm - 47.1).abs() < 0.02 && f.best_err_mm > 0.0, "{f:?}");
+        assert!(
+            (f.best_mm - 47.1).abs() < 0.02 && f.best_err_mm > 0.0,
+            "{f:?}"
+        );
         assert!(fit_focus_parabola(&xs[..2], &ys[..2]).is_err());
         let neg: Vec<f64> = ys.iter().map(|y| -y).collect();
         assert!(fit_focus_parabola(&xs, &neg).is_err());

@@ -11,7 +11,13 @@ pub fn fwhm_from_sigma_px(sigma_px: f64) -> f64 {
 /// FWHM along x and y of a Gaussian with second moments `var_x_px2`, `var_y_px2` (NaN for a
 /// negative moment).
 pub fn fwhm_xy_from_moments_px(var_x_px2: f64, var_y_px2: f64) -> (f64, f64) {
-    let f = |v: f64| if v >= 0.0 { SIGMA_TO_FWHM * v.sqrt() } else { f64::NAN };
+    let f = |v: f64| {
+        if v >= 0.0 {
+            SIGMA_TO_FWHM * v.sqrt()
+        } else {
+            f64::NAN
+        }
+    };
     (f(var_x_px2), f(var_y_px2))
 }
 

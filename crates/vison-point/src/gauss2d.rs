@@ -13,6 +13,7 @@ use nalgebra::storage::Owned;
 use nalgebra::{Dyn, OMatrix, OVector, SMatrix, SVector, U7};
 use serde::{Deserialize, Serialize};
 
+use crate::error::is_positive;
 use crate::fwhm::SIGMA_TO_FWHM;
 use crate::stamp::{Stamp, index_range};
 use crate::{Error, Result};
@@ -173,7 +174,7 @@ pub fn fit_gauss2d(stamp: &Stamp, guess: &Gauss2dGuess, half_px: f64) -> Result<
         });
     }
     let det = guess.cxx_px2 * guess.cyy_px2 - guess.cxy_px2 * guess.cxy_px2;
-    if !(det > 0.0 && guess.cxx_px2 > 0.0) || !guess.amp_adu.is_finite() {
+    if !(is_positive(det) && is_positive(guess.cxx_px2) && guess.amp_adu.is_finite()) {
         return Err(Error::FitFailed {
             model: "gauss2d",
             reason: format!("invalid guess {guess:?}"),
@@ -189,7 +190,11 @@ pub fn fit_gauss2d(stamp: &Stamp, guess: &Gauss2dGuess, half_px: f64) -> Result<
         guess.bgd_adu,
     ]);
     let (pb, report) = LevenbergMarquardt::new().with_patience(200).minimize(pb);
-    Ok(summarise(&pb, report.termination.was_successful(), report.number_of_evaluations))
+    Ok(summarise(
+        &pb,
+        report.termination.was_successful(),
+        report.number_of_evaluations,
+    ))
 }
 
 /// Derived quantities and errors from the final parameters.
@@ -286,7 +291,10 @@ mod tests {
         };
         let f = fit_gauss2d(&s, &g, 10.0).unwrap();
         assert!(f.converged, "{f:?}");
-        assert!((f.x_px - 16.4).abs() < 1e-6 && (f.y_px - 11.7).abs() < 1e-6, "{f:?}");
+        assert!(
+            (f.x_px - 16.4).abs() < 1e-6 && (f.y_px - 11.7).abs() < 1e-6,
+            "{f:?}"
+        );
         assert!((f.amp_adu - 800.0).abs() < 1e-4 && (f.bgd_adu - 5.0).abs() < 1e-4);
         assert!((f.sigma_major_px - 2.0).abs() < 1e-6 && (f.sigma_minor_px - 1.2).abs() < 1e-6);
         assert!((f.theta_deg - 30.0).abs() < 1e-4, "{}", f.theta_deg);
@@ -309,13 +317,18 @@ mod tests {
         };
         assert!(fit_gauss2d(&s, &g, 5.0).is_err());
         let s = Stamp::from_array(Array2::zeros((15, 15)), 0, 0);
-        let bad = Gauss2dGuess {
-            cxx_px2: -1.0,
-            ..g
-        };
+        let bad = Gauss2dGuess { cxx_px2: -1.0, ..g };
         assert!(fit_gauss2d(&s, &bad, 5.0).is_err());
         // Pure zeros: the fit cannot determine a Gaussian; flagged, not a panic.
-        let f = fit_gauss2d(&s, &Gauss2dGuess { x_px: 7.0, y_px: 7.0, ..g }, 5.0);
+        let f = fit_gauss2d(
+            &s,
+            &Gauss2dGuess {
+                x_px: 7.0,
+                y_px: 7.0,
+                ..g
+            },
+            5.0,
+        );
         if let Ok(f) = f {
             assert!(!f.converged || f.amp_adu.abs() < 1e-6, "{f:?}");
         }

@@ -103,7 +103,8 @@ pub fn find_shift(
         let (dy, dx) = ((k / n) as i64 - radius, (k % n) as i64 - radius);
         // Ties go to the smaller shift.
         let better = score > best.0 + 1e-12
-            || ((score - best.0).abs() <= 1e-12 && dx * dx + dy * dy < best.1.pow(2) + best.2.pow(2));
+            || ((score - best.0).abs() <= 1e-12
+                && dx * dx + dy * dy < best.1.pow(2) + best.2.pow(2));
         if better {
             best = (score, dx, dy);
         }
@@ -171,7 +172,10 @@ mod tests {
     #[test]
     fn full_to_small_mapping_keeps_quadrant_and_fraction() {
         let full = FrameGeometry::FULL;
-        assert_eq!(ccd_from_full_ccd(&full, 460.6, 1668.8), Some((460.6, 1668.8)));
+        assert_eq!(
+            ccd_from_full_ccd(&full, 460.6, 1668.8),
+            Some((460.6, 1668.8))
+        );
         let small = FrameGeometry::small();
         // H ALPHA of the nominal grid: fx 0.2, fy 0.8 of the image area.
         let (x, y) = ccd_from_full_ccd(&small, 460.6, 1668.8).unwrap();
@@ -210,7 +214,10 @@ mod tests {
         };
         let s = find_shift(img.view(), None, &nominal, 6, &cfg).unwrap();
         assert_eq!((s.coarse_dx_px, s.coarse_dy_px), (3, -2));
-        assert!((s.dx_px - dx).abs() < 0.01 && (s.dy_px - dy).abs() < 0.01, "{s:?}");
+        assert!(
+            (s.dx_px - dx).abs() < 0.01 && (s.dy_px - dy).abs() < 0.01,
+            "{s:?}"
+        );
         let moved = apply_shift(&nominal, &s);
         assert!((moved[0].0 - 23.4).abs() < 0.01);
         assert!(find_shift(img.view(), None, &[], 6, &cfg).is_err());

@@ -116,14 +116,24 @@ impl SpotMeasurement {
 }
 
 fn check_config(cfg: &SpotConfig) -> Result<()> {
-    require(cfg.aperture_radius_px > 0.0, "aperture_radius_px", cfg.aperture_radius_px, "must be > 0")?;
+    require(
+        cfg.aperture_radius_px > 0.0,
+        "aperture_radius_px",
+        cfg.aperture_radius_px,
+        "must be > 0",
+    )?;
     require(
         cfg.annulus_out_px > cfg.annulus_in_px,
         "annulus_out_px",
         cfg.annulus_out_px,
         "must exceed annulus_in_px",
     )?;
-    require(cfg.gain_e_per_adu > 0.0, "gain_e_per_adu", cfg.gain_e_per_adu, "must be > 0")
+    require(
+        cfg.gain_e_per_adu > 0.0,
+        "gain_e_per_adu",
+        cfg.gain_e_per_adu,
+        "must be > 0",
+    )
 }
 
 /// Measures the spot nearest to image position `(x_px, y_px)` in a stamp cut from `image`.
@@ -134,7 +144,14 @@ pub fn measure_spot(
     y_px: f64,
     cfg: &SpotConfig,
 ) -> Result<SpotMeasurement> {
-    let stamp = Stamp::cut(image, mask, x_px, y_px, cfg.half_width_px, cfg.half_height_px)?;
+    let stamp = Stamp::cut(
+        image,
+        mask,
+        x_px,
+        y_px,
+        cfg.half_width_px,
+        cfg.half_height_px,
+    )?;
     measure_stamp(&stamp, x_px, y_px, cfg)
 }
 
@@ -152,7 +169,12 @@ pub fn measure_spots(
 }
 
 /// Measures the spot of a stamp near image position `(x_px, y_px)`.
-pub fn measure_stamp(stamp: &Stamp, x_px: f64, y_px: f64, cfg: &SpotConfig) -> Result<SpotMeasurement> {
+pub fn measure_stamp(
+    stamp: &Stamp,
+    x_px: f64,
+    y_px: f64,
+    cfg: &SpotConfig,
+) -> Result<SpotMeasurement> {
     check_config(cfg)?;
     let (gx, gy) = stamp.stamp_from_image(x_px, y_px);
     let mut bgd = annulus_background(stamp, gx, gy, cfg.annulus_in_px, cfg.annulus_out_px)?;
@@ -161,7 +183,13 @@ pub fn measure_stamp(stamp: &Stamp, x_px: f64, y_px: f64, cfg: &SpotConfig) -> R
     let mut cen = windowed_centroid(&sub, sc as f64, sr as f64, cfg.centroid_half_px, 20, 1e-4)?;
     if (cen.x_px - gx).hypot(cen.y_px - gy) > 1.0 {
         // Re-centre the annulus on the spot.
-        let b2 = annulus_background(stamp, cen.x_px, cen.y_px, cfg.annulus_in_px, cfg.annulus_out_px)?;
+        let b2 = annulus_background(
+            stamp,
+            cen.x_px,
+            cen.y_px,
+            cfg.annulus_in_px,
+            cfg.annulus_out_px,
+        )?;
         if b2.level_adu != bgd.level_adu {
             bgd = b2;
             sub = stamp.minus(bgd.level_adu);
@@ -174,14 +202,20 @@ pub fn measure_stamp(stamp: &Stamp, x_px: f64, y_px: f64, cfg: &SpotConfig) -> R
     }
     let ap = aperture_sum(&sub, cen.x_px, cen.y_px, cfg.aperture_radius_px)?;
     if ap.masked_area_px > 0.0 {
-        flags.push(format!("{:.2} px^2 of the aperture masked", ap.masked_area_px));
+        flags.push(format!(
+            "{:.2} px^2 of the aperture masked",
+            ap.masked_area_px
+        ));
     }
     let s2 = bgd.std_adu * bgd.std_adu;
     let var = ap.sum_adu.max(0.0) / cfg.gain_e_per_adu
         + ap.area_px * s2
         + ap.area_px * ap.area_px * s2 * std::f64::consts::FRAC_PI_2 / bgd.n_px as f64;
     let peak = peak_within(&sub, cen.x_px, cen.y_px, cfg.aperture_radius_px);
-    let sigma0 = (0.5 * (cen.var_x_px2 + cen.var_y_px2)).max(0.25).sqrt().min(10.0);
+    let sigma0 = (0.5 * (cen.var_x_px2 + cen.var_y_px2))
+        .max(0.25)
+        .sqrt()
+        .min(10.0);
     let moments = if cfg.adaptive {
         match adaptive_moments(&sub, cen.x_px, cen.y_px, sigma0, &AdaptiveConfig::default()) {
             Ok(m) => Some(m),
@@ -222,11 +256,19 @@ pub fn measure_stamp(stamp: &Stamp, x_px: f64, y_px: f64, cfg: &SpotConfig) -> R
         },
         moments: moments.map(|m| {
             let (x, y) = to_image(m.x_px, m.y_px);
-            AdaptiveMoments { x_px: x, y_px: y, ..m }
+            AdaptiveMoments {
+                x_px: x,
+                y_px: y,
+                ..m
+            }
         }),
         gauss: gauss.map(|g| {
             let (x, y) = to_image(g.x_px, g.y_px);
-            Gauss2dFit { x_px: x, y_px: y, ..g }
+            Gauss2dFit {
+                x_px: x,
+                y_px: y,
+                ..g
+            }
         }),
         flags,
     })

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::is_positive;
 use crate::stamp::{Stamp, index_range};
 use crate::{Error, Result, error::require};
 
@@ -50,7 +51,7 @@ pub fn quadrupoles(stamp: &Stamp) -> Result<Quadrupoles> {
             sy += v * r as f64;
         }
     }
-    if !(s > 0.0) {
+    if !is_positive(s) {
         return Err(Error::FitFailed {
             model: "quadrupoles",
             reason: format!("non-positive flux {s}"),
@@ -188,7 +189,12 @@ pub fn adaptive_moments(
     sigma_guess_px: f64,
     cfg: &AdaptiveConfig,
 ) -> Result<AdaptiveMoments> {
-    require(sigma_guess_px > 0.0, "sigma_guess_px", sigma_guess_px, "must be > 0")?;
+    require(
+        sigma_guess_px > 0.0,
+        "sigma_guess_px",
+        sigma_guess_px,
+        "must be > 0",
+    )?;
     let fail = |reason: String| Error::FitFailed {
         model: "adaptive moments",
         reason,
@@ -203,14 +209,14 @@ pub fn adaptive_moments(
     while n_iter < cfg.max_iter {
         sums = ellip_moments(stamp, x0, y0, m, cfg.max_rho2);
         let [a, bx, by, cxx, cxy, cyy, _] = sums;
-        if !(a > 0.0) {
+        if !is_positive(a) {
             return Err(fail(format!("non-positive weighted flux {a}")));
         }
         let [mxx, mxy, myy] = m;
         let two_psi = (2.0 * mxy).atan2(mxx - myy);
         let semi_a2 = 0.5 * ((mxx + myy) + (mxx - myy) * two_psi.cos()) + mxy * two_psi.sin();
         let semi_b2 = mxx + myy - semi_a2;
-        if !(semi_b2 > 0.0) {
+        if !is_positive(semi_b2) {
             return Err(fail("non positive-definite weight".into()));
         }
         let shiftscale = semi_b2.sqrt();
@@ -246,7 +252,7 @@ pub fn adaptive_moments(
     }
     let [mxx, mxy, myy] = m;
     let det = mxx * myy - mxy * mxy;
-    if !(det > 0.0) {
+    if !is_positive(det) {
         return Err(fail(format!("non positive-definite moments {m:?}")));
     }
     let tr = mxx + myy;
@@ -288,7 +294,10 @@ mod tests {
         let s = gauss((41, 51), 27.3, 18.6, c);
         let m = adaptive_moments(&s, 25.0, 20.0, 3.0, &AdaptiveConfig::default()).unwrap();
         assert!(m.converged, "{m:?}");
-        assert!((m.x_px - 27.3).abs() < 1e-6 && (m.y_px - 18.6).abs() < 1e-6, "{m:?}");
+        assert!(
+            (m.x_px - 27.3).abs() < 1e-6 && (m.y_px - 18.6).abs() < 1e-6,
+            "{m:?}"
+        );
         let det: f64 = c[0] * c[2] - c[1] * c[1];
         assert!((m.sigma_px - det.powf(0.25)).abs() < 1e-6);
         assert!((m.e1 - (c[0] - c[2]) / (c[0] + c[2])).abs() < 1e-6);

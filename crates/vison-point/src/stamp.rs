@@ -45,14 +45,12 @@ impl Stamp {
         half_height_px: usize,
     ) -> Result<Stamp> {
         let (rows, cols) = image.dim();
-        if let Some(m) = mask {
-            if m.dim() != image.dim() {
-                return Err(Error::ShapeMismatch {
-                    what: "mask",
-                    got: [m.nrows(), m.ncols()],
-                    expected: [rows, cols],
-                });
-            }
+        if let Some(m) = mask.filter(|m| m.dim() != image.dim()) {
+            return Err(Error::ShapeMismatch {
+                what: "mask",
+                got: [m.nrows(), m.ncols()],
+                expected: [rows, cols],
+            });
         }
         let (xc, yc) = (x_px.round(), y_px.round());
         let on = xc.is_finite() && yc.is_finite() && xc >= 0.0 && yc >= 0.0;
