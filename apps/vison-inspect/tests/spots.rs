@@ -103,7 +103,7 @@ fn spots_of_a_focus_frame_match_the_truth() {
             r["y_ccd_px"].as_f64().expect("y"),
         );
         assert!(
-            (x - t.x_ccd_px).abs() < 0.02 && (y - t.y_ccd_px).abs() < 0.02,
+            (x - t.x_ccd_px).abs() < 0.01 && (y - t.y_ccd_px).abs() < 0.01,
             "{ccd} {q} {spot}: ({x}, {y}) vs truth ({}, {})",
             t.x_ccd_px,
             t.y_ccd_px
@@ -113,7 +113,7 @@ fn spots_of_a_focus_frame_match_the_truth() {
         let st = &ft.ccds[&ccd].quads[q].spots[spot];
         let flux_e = r["flux_adu"].as_f64().expect("flux") * qt.gain_e_per_adu;
         assert!(
-            (flux_e / st.total_e - 1.0).abs() < 0.03,
+            (flux_e / st.total_e - 1.0).abs() < 0.01,
             "{ccd} {q} {spot}: {flux_e} e vs {}",
             st.total_e
         );
@@ -167,4 +167,65 @@ fn spots_exit_codes() {
     assert_eq!(out.status.code(), Some(1));
     let out = inspect(&["spots"]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn focus_curves_from_spots_find_the_true_best_focus() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let truth = focus_campaign(dir.path());
+    // CCD1 of the nine exposures of the scan.
+    let files: Vec<String> = truth
+        .frames
+        .values()
+        .filter(|f| f.test.starts_with("FOCUS00") && f.source == "point")
+        .map(|f| {
+            find_file(dir.path(), &f.ccds["CCD1"].file)
+                .expect("frame")
+                .display()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(files.len(), 9);
+    let mut args = vec!["spots", "--json"];
+    args.extend(files.iter().map(String::as_str));
+    let out = inspect(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let mut curves: std::collections::BTreeMap<(String, String), (Vec<f64>, Vec<f64>)> =
+        Default::default();
+    for r in v.as_array().expect("rows") {
+        let file = r["file"].as_str().expect("file");
+        let mirr = vison_ccd::read_frame(Path::new(file))
+            .expect("frame")
+            .header
+            .get_f64("MIRR_POS")
+            .expect("MIRR_POS");
+        // Optical FWHM: the adaptive sigma without the pixel's 1/12 px^2.
+        let sig = r["sigma_px"].as_f64().expect("sigma");
+        let key = (
+            r["quadrant"].as_str().expect("q").to_string(),
+            r["spot"].as_str().expect("s").to_string(),
+        );
+        let c = curves.entry(key).or_default();
+        c.0.push(mirr);
+        c.1.push(2.3548 * (sig * sig - 1.0 / 12.0).sqrt());
+    }
+    assert_eq!(curves.len(), 20);
+    let nominal = vison_ogse::OgseProfile::default_chamber()
+        .mirror_nom_mm(800)
+        .expect("mirror_nom");
+    for ((q, spot), (mirr, fwhm)) in &curves {
+        let fit = vison_point::focus::fit_fwhm_focus(mirr, fwhm).expect("focus fit");
+        let best = nominal + truth.spots["CCD1"][q][spot].focus_offset_mm;
+        assert!(
+            (fit.best_mm - best).abs() < 0.02,
+            "{q} {spot}: best focus {:.4} +- {:.4} mm vs truth {best:.4}",
+            fit.best_mm,
+            fit.best_err_mm
+        );
+    }
 }
