@@ -53,11 +53,11 @@ pub fn annulus_background(
     )?;
     let (r2_in, r2_out) = (r_in_px * r_in_px, r_out_px * r_out_px);
     let mut vals = Vec::with_capacity(stamp.data_adu.len());
-    for ((r, c), v) in stamp.data_adu.indexed_iter() {
+    for ((r, c), _) in stamp.data_adu.indexed_iter() {
         let (dx, dy) = (c as f64 - x_px, r as f64 - y_px);
         let d2 = dx * dx + dy * dy;
-        if d2 >= r2_in && d2 <= r2_out && !stamp.mask[[r, c]] {
-            vals.push(*v);
+        if d2 >= r2_in && d2 <= r2_out {
+            vals.extend(stamp.value(r, c));
         }
     }
     if vals.len() < MIN_ANNULUS_PX {

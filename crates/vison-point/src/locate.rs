@@ -91,6 +91,13 @@ pub fn find_shift(
             need: 1,
         });
     }
+    if let Some(m) = mask.filter(|m| m.dim() != image.dim()) {
+        return Err(Error::ShapeMismatch {
+            what: "mask",
+            got: [m.nrows(), m.ncols()],
+            expected: [image.nrows(), image.ncols()],
+        });
+    }
     let radius = search_radius_px as i64;
     let maps: Vec<Vec<f64>> = nominal_px
         .par_iter()
@@ -221,5 +228,7 @@ mod tests {
         let moved = apply_shift(&nominal, &s);
         assert!((moved[0].0 - 23.4).abs() < 0.01);
         assert!(find_shift(img.view(), None, &[], 6, &cfg).is_err());
+        let small_mask = Array2::from_elem((10, 10), false);
+        assert!(find_shift(img.view(), Some(small_mask.view()), &nominal, 6, &cfg).is_err());
     }
 }

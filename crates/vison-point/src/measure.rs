@@ -326,3 +326,62 @@ fn peak_within(stamp: &Stamp, x_px: f64, y_px: f64, r_px: f64) -> f64 {
     }
     peak
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    fn spot_image() -> Array2<f32> {
+        Array2::from_shape_fn((61, 71), |(r, c)| {
+            let (dx, dy) = (c as f64 - 35.3, r as f64 - 29.6);
+            (50.0 + 1.0e4 * (-(dx * dx + dy * dy) / (2.0 * 1.5 * 1.5)).exp()) as f32
+        })
+    }
+
+    #[test]
+    fn clean_spot_is_measured_in_image_coordinates() {
+        let img = spot_image();
+        let m = measure_spot(img.view(), None, 34.0, 31.0, &SpotConfig::default()).unwrap();
+        assert!(
+            (m.x_px - 35.3).abs() < 1e-3 && (m.y_px - 29.6).abs() < 1e-3,
+            "{m:?}"
+        );
+        assert!(
+            (m.bgd_adu - 50.0).abs() < 1e-3 && m.flags.is_empty(),
+            "{m:?}"
+        );
+        let flux = 1.0e4 * 2.0 * std::f64::consts::PI * 1.5 * 1.5;
+        assert!((m.flux_adu / flux - 1.0).abs() < 1e-3, "{}", m.flux_adu);
+        let g = m.gauss.unwrap();
+        assert!(
+            (g.x_px - 35.3).abs() < 1e-4 && (g.sigma_x_px - 1.5).abs() < 1e-3,
+            "{g:?}"
+        );
+        let mo = m.moments.unwrap();
+        assert!(
+            (mo.y_px - 29.6).abs() < 1e-4 && (mo.sigma_px - 1.5).abs() < 1e-3,
+            "{mo:?}"
+        );
+        assert!(m.converged() && m.e1().abs() < 1e-4 && m.e2().abs() < 1e-4);
+        assert!((m.peak_adu - 1.0e4 * (-(0.09 + 0.16) / 4.5f64).exp()).abs() < 1.0);
+    }
+
+    #[test]
+    fn bad_configuration_and_positions_are_errors() {
+        let img = spot_image();
+        let bad = SpotConfig {
+            annulus_out_px: 5.0,
+            ..SpotConfig::default()
+        };
+        assert!(measure_spot(img.view(), None, 35.0, 30.0, &bad).is_err());
+        assert!(measure_spot(img.view(), None, 500.0, 30.0, &SpotConfig::default()).is_err());
+        let res = measure_spots(
+            img.view(),
+            None,
+            &[(35.0, 30.0), (-9.0, 0.0)],
+            &SpotConfig::default(),
+        );
+        assert!(res[0].is_ok() && res[1].is_err());
+    }
+}

@@ -44,8 +44,8 @@ pub struct Quadrupoles {
 /// Unweighted moments (reference 6.2) of a background-subtracted stamp.
 pub fn quadrupoles(stamp: &Stamp) -> Result<Quadrupoles> {
     let (mut s, mut sx, mut sy) = (0.0, 0.0, 0.0);
-    for ((r, c), v) in stamp.data_adu.indexed_iter() {
-        if !stamp.mask[[r, c]] {
+    for ((r, c), _) in stamp.data_adu.indexed_iter() {
+        if let Some(v) = stamp.value(r, c) {
             s += v;
             sx += v * c as f64;
             sy += v * r as f64;
@@ -59,8 +59,8 @@ pub fn quadrupoles(stamp: &Stamp) -> Result<Quadrupoles> {
     }
     let (x, y) = (sx / s, sy / s);
     let (mut qxx, mut qyy, mut qxy) = (0.0, 0.0, 0.0);
-    for ((r, c), v) in stamp.data_adu.indexed_iter() {
-        if !stamp.mask[[r, c]] {
+    for ((r, c), _) in stamp.data_adu.indexed_iter() {
+        if let Some(v) = stamp.value(r, c) {
             let (dx, dy) = (c as f64 - x, r as f64 - y);
             qxx += v * dx * dx;
             qyy += v * dy * dy;

@@ -116,7 +116,8 @@ impl Stamp {
         }
     }
 
-    /// Usable pixel value, `None` when masked or out of range.
+    /// Usable pixel value, `None` when masked, out of range or (for a hand-made stamp whose mask
+    /// has another shape) without a mask entry.
     pub(crate) fn value(&self, row: usize, col: usize) -> Option<f64> {
         match self.mask.get((row, col)) {
             Some(false) => self.data_adu.get((row, col)).copied(),
