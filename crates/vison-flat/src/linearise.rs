@@ -122,7 +122,11 @@ mod tests {
             assert_eq!(l.linear_adu(y), c.correct_adu(y));
             let h = 1.0;
             let num = (c.correct_adu(y + h) - c.correct_adu(y - h)) / (2.0 * h);
-            assert!((l.slope(y) - num).abs() < 1e-8, "{y}: {} vs {num}", l.slope(y));
+            assert!(
+                (l.slope(y) - num).abs() < 1e-8,
+                "{y}: {} vs {num}",
+                l.slope(y)
+            );
         }
         // Tangent continuation above the range.
         let (hi, s_hi) = (60_000.0, l.slope(60_000.0));

@@ -727,12 +727,10 @@ impl<'a> FluenceSet<'a> {
             .fold(0.0, f64::max)
             .max(f64::MIN_POSITIVE);
         let (mut xu, mut su, mut eu) = (Vec::new(), Vec::new(), Vec::new());
-        for k in 0..self.frames.len() {
-            if self.used[k] {
-                xu.push(xs[k] / x_scale);
-                su.push(self.signal_adu[k]);
-                eu.push(self.errs[k]);
-            }
+        for (k, x) in xs.iter().enumerate().filter(|(k, _)| self.used[*k]) {
+            xu.push(x / x_scale);
+            su.push(self.signal_adu[k]);
+            eu.push(self.errs[k]);
         }
         let fit = linear_lsq("non-linearity response", &xu, &su, &eu, nterms, poly_basis)?;
         let coeffs: Vec<f64> = fit
@@ -767,9 +765,7 @@ impl<'a> FluenceSet<'a> {
             })
             .collect();
         let free: Vec<usize> = (0..self.filters.len())
-            .filter(|&k| {
-                self.filters[k].0 != reference && self.filters[k].1 > 0 && scales[k] > 0.0
-            })
+            .filter(|&k| self.filters[k].0 != reference && self.filters[k].1 > 0 && scales[k] > 0.0)
             .collect();
         let passes = if free.len() > 1 { 5 } else { 1 };
         for _ in 0..passes {
@@ -779,7 +775,8 @@ impl<'a> FluenceSet<'a> {
                     let chi2 = |ln_r: f64| {
                         let mut sc = scales.clone();
                         sc[k] = ln_r.exp();
-                        self.fit_response(&sc, nterms).map_or(f64::INFINITY, |f| f.1)
+                        self.fit_response(&sc, nterms)
+                            .map_or(f64::INFINITY, |f| f.1)
                     };
                     let half = 0.15;
                     let best = golden_min(chi2, centre - half, centre + half, 1e-10);

@@ -256,10 +256,7 @@ pub struct PtcFitConfig {
     pub poor_gain_rel_err: f64,
     /// ... and exceeds this many times the gain error the pixel statistics allow (see
     /// [`poor_gain_rel_err_limit`]).
-    #[serde(
-        default = "default_over_stat",
-        deserialize_with = "crate::nan::f64"
-    )]
+    #[serde(default = "default_over_stat", deserialize_with = "crate::nan::f64")]
     pub poor_gain_err_over_stat: f64,
     /// POORFIT if the reduced chi-square exceeds this.
     #[serde(deserialize_with = "crate::nan::f64")]
@@ -490,8 +487,8 @@ pub fn fit_ptc(points: &[PtcPoint], model: PtcModel, config: &PtcFitConfig) -> R
     let np = f.params.len();
     let param_cov: Vec<f64> = (0..np * np).map(|k| f.cov_ij(k / np, k % np, sc)).collect();
     // The statistical errors are known only with statistical weights on counted pixels.
-    let stat_known = config.weighting == PtcWeighting::Statistical
-        && used_points.iter().all(|p| p.n_pixels > 1);
+    let stat_known =
+        config.weighting == PtcWeighting::Statistical && used_points.iter().all(|p| p.n_pixels > 1);
     let d = derived_figures(model, &f, sc, stat_known, &mut notes);
     let turnoff = turnoff_of(used_points.last(), sel.turnoff_found, d.gain);
     if !sel.turnoff_found {

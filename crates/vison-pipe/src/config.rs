@@ -98,9 +98,13 @@ pub struct CalibrationConfig {
     /// or a folder holding `EUC_MASTERBIAS_CCD<n>.fits` products.
     pub master_bias: String,
     /// Shutter calibration of the test chamber (commanded to actual exposure time), used on
-    /// the exposure-time axis of NL0x and the PTC linearisation: `B` (chamber B's embedded
+    /// the exposure-time axis of NL0x and FLATFLUX00 (never to rescale PTC variances): `B` (chamber B's embedded
     /// table, the default), `none` (commanded times), or a file of `commanded actual` lines.
     pub shutter: String,
+    /// Non-linearity correction applied before the PTC fits (PTC0x, BF01): an NL0x product
+    /// `EUC_NLCORR_<test>.json` (`{"CCD1": {"E": {"coefficients": [...], "valid_min_adu": ..,
+    /// "valid_max_adu": ..}, ...}, ...}`); none by default (the PTC is fitted as measured).
+    pub nonlinearity: Option<PathBuf>,
 }
 
 impl Default for CalibrationConfig {
@@ -111,6 +115,7 @@ impl Default for CalibrationConfig {
             nominal_gain_e_per_adu: 3.3,
             master_bias: "auto".into(),
             shutter: "B".into(),
+            nonlinearity: None,
         }
     }
 }
@@ -314,6 +319,9 @@ impl SessionConfig {
             fix(p);
         }
         if let Some(p) = self.calibration.gains_file.as_mut() {
+            fix(p);
+        }
+        if let Some(p) = self.calibration.nonlinearity.as_mut() {
             fix(p);
         }
         let sh = &self.calibration.shutter;

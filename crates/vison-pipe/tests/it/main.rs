@@ -4,5 +4,6 @@ mod common;
 mod faults;
 mod flatfam;
 mod flatfam_variants;
+mod ptc_independent;
 mod truth;
 mod watch;
