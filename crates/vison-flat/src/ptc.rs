@@ -594,6 +594,7 @@ fn select_points(
 ) -> Selection {
     let mut notes = Vec::new();
     let mut fit: Option<LsqFit> = None;
+    let mut fit_sel: Option<Vec<bool>> = None;
     let mut turnoff_found = false;
     for _ in 0..config.max_iter.max(1) {
         let used: Vec<PtcPoint> = cand
@@ -605,6 +606,7 @@ fn select_points(
         if used.len() < 5 {
             notes.push(format!("only {} usable points (5 needed)", used.len()));
             fit = None;
+            fit_sel = None;
             break;
         }
         let start = fit.as_ref().map(|f| f.params.clone());
@@ -613,6 +615,7 @@ fn select_points(
             Err(e) => {
                 notes.push(e.to_string());
                 fit = None;
+                fit_sel = None;
                 break;
             }
         };
@@ -625,16 +628,19 @@ fn select_points(
             .collect();
         let (new_sel, found) = walk_up(&resid, &sel, config);
         turnoff_found = found;
-        let stable = new_sel == sel;
-        sel = new_sel;
         fit = Some(f);
-        if stable {
+        if new_sel == sel {
+            fit_sel = None;
             break;
         }
+        // Not stable yet: the fit belongs to `sel`, the next one to `new_sel`.
+        fit_sel = Some(std::mem::replace(&mut sel, new_sel));
     }
+    // Without a stable selection after `max_iter`, the last fit's own points are reported.
+    let selected = fit_sel.unwrap_or(sel);
     Selection {
         fit,
-        selected: sel,
+        selected,
         turnoff_found,
         notes,
     }
