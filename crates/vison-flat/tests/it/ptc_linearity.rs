@@ -99,6 +99,7 @@ fn linear_flats_give_the_gain_and_no_a00_without_linearisation() {
 }
 
 #[test]
+#[allow(clippy::print_stderr)]
 fn a_measured_correction_linearises_nonlinear_flats() {
     let measured = pairs(nl, 200);
     let corr = measured_correction();

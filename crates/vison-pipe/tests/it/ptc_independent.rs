@@ -250,7 +250,9 @@ fn config(dir: &Path, shutter: &str) -> SessionConfig {
     cfg
 }
 
-/// Gain, full well and a00 of every quadrant against the truth (issue #12 tolerances).
+/// Gain, full well and a00 of every quadrant against the truth (issue #12 tolerances); prints
+/// the measured figures (`--no-capture`).
+#[allow(clippy::print_stderr)]
 fn check(r: &vison_pipe::TestResults, what: &str) -> Vec<f64> {
     let mut k = Checks::default();
     let mut gains = Vec::new();
@@ -352,6 +354,7 @@ fn ptc01_gain_full_well_and_a00_hold_on_independent_linear_flats() {
 /// --no-capture`, ~3 min); prints the per-quadrant gain errors and the flags.
 #[test]
 #[ignore]
+#[allow(clippy::print_stderr)]
 fn ptc01_simulated_in_both_lamp_regimes() {
     for (size, seed) in [
         (vison_sim::SimSize::Small, 3),
