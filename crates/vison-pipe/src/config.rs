@@ -98,8 +98,9 @@ pub struct CalibrationConfig {
     /// or a folder holding `EUC_MASTERBIAS_CCD<n>.fits` products.
     pub master_bias: String,
     /// Shutter calibration of the test chamber (commanded to actual exposure time), used on
-    /// the exposure-time axis of NL0x and FLATFLUX00 (never to rescale PTC variances): `B` (chamber B's embedded
-    /// table, the default), `none` (commanded times), or a file of `commanded actual` lines.
+    /// the exposure-time axis of NL0x and FLATFLUX00 (never to rescale PTC variances): `B`
+    /// (chamber B's embedded table, the default), `none` (commanded times), or a file of
+    /// `commanded actual` lines.
     pub shutter: String,
     /// Non-linearity correction applied before the PTC fits (PTC0x, BF01): an NL0x product
     /// `EUC_NLCORR_<test>.json` (`{"CCD1": {"E": {"coefficients": [...], "valid_min_adu": ..,
