@@ -4,6 +4,7 @@ mod common;
 mod faults;
 mod flatfam;
 mod flatfam_variants;
+mod ptc_independent;
 mod schema;
 mod sessions;
 mod truth;
