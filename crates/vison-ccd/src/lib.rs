@@ -11,6 +11,7 @@ pub mod fits;
 mod frame;
 pub mod geometry;
 mod header;
+pub mod hist;
 pub mod model2d;
 pub mod offset;
 pub mod ops;
