@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 use serde::Serialize;
-use vison_ccd::fits::{FitsInfo, HduSummary, geometry_of, inspect_fits, read_image};
+use vison_ccd::fits::{FitsInfo, HduSelector, HduSummary, geometry_of, inspect_fits, read_image};
 use vison_ccd::stats::{SectionStats, Trim, section_stats};
 use vison_ccd::{Frame, Quadrant, Section};
 
@@ -33,7 +33,7 @@ const KEY_VALUES: &[&str] = &[
     "V_TPUMP", "S_TPUMP", "R1C1_TT", "EGSE_VER",
 ];
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct SectionJson {
     mean: f64,
     median: f64,
@@ -41,6 +41,8 @@ struct SectionJson {
     mad_std: f64,
     min: f64,
     max: f64,
+    p05: f64,
+    p95: f64,
     n: usize,
     n_lost: usize,
     n_saturated: usize,
@@ -55,6 +57,8 @@ impl From<SectionStats> for SectionJson {
             mad_std: s.stats.mad_std,
             min: s.stats.min,
             max: s.stats.max,
+            p05: s.stats.p05,
+            p95: s.stats.p95,
             n: s.stats.n,
             n_lost: s.n_lost,
             n_saturated: s.n_saturated,
@@ -70,14 +74,28 @@ struct HduJson {
     bitpix: Option<i64>,
     naxes: Vec<usize>,
     header: BTreeMap<String, serde_json::Value>,
+    /// Geometry of a 2-D image HDU that is a VIS frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    geometry: Option<vison_ccd::FrameGeometry>,
+    /// Per-quadrant, per-section statistics of this HDU (2-D VIS image HDUs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quadrants: Option<Quadrants>,
+    /// Why a 2-D image HDU has no statistics.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
 }
+
+/// Statistics by quadrant name, then section name.
+type Quadrants = BTreeMap<String, BTreeMap<String, SectionJson>>;
 
 #[derive(Serialize)]
 struct FileJson {
     file: String,
     hdus: Vec<HduJson>,
+    /// Geometry of the first 2-D image HDU (kept for compatibility; see `hdus[i].geometry`).
     geometry: Option<vison_ccd::FrameGeometry>,
-    quadrants: Option<BTreeMap<String, BTreeMap<String, SectionJson>>>,
+    /// Statistics of the first 2-D image HDU (kept for compatibility; see `hdus[i].quadrants`).
+    quadrants: Option<Quadrants>,
     note: Option<String>,
 }
 
@@ -100,10 +118,13 @@ fn hdu_json(h: &HduSummary) -> HduJson {
         bitpix: h.bitpix,
         naxes: h.naxes.clone(),
         header,
+        geometry: None,
+        quadrants: None,
+        note: None,
     }
 }
 
-fn quadrant_stats(frame: &Frame, trimmed: bool) -> BTreeMap<String, BTreeMap<String, SectionJson>> {
+fn quadrant_stats(frame: &Frame, trimmed: bool) -> Quadrants {
     let mut sections: Vec<Section> = Section::SERIAL.to_vec();
     if frame.geometry.has_parallel_overscan() {
         sections.push(Section::ParallelOverscan);
@@ -130,25 +151,42 @@ fn quadrant_stats(frame: &Frame, trimmed: bool) -> BTreeMap<String, BTreeMap<Str
         .collect()
 }
 
+/// Fills geometry and statistics of one 2-D image HDU (a note when it is not a VIS frame).
+fn image_stats(path: &Path, h: &HduSummary, j: &mut HduJson, trimmed: bool) -> Result<()> {
+    match geometry_of(path, &h.header, h.naxes[0], h.naxes[1]) {
+        Err(e) => j.note = Some(format!("not a VIS frame: {e}")),
+        Ok(g) => {
+            let (hdu, data) = read_image(path, HduSelector::Index(h.index))?;
+            let frame = Frame {
+                geometry: g,
+                data,
+                header: hdu.header,
+                extname: hdu.extname,
+            };
+            j.geometry = Some(g);
+            j.quadrants = Some(quadrant_stats(&frame, trimmed));
+        }
+    }
+    Ok(())
+}
+
 fn inspect_one(path: &Path, trimmed: bool) -> Result<(FitsInfo, FileJson)> {
     let info = inspect_fits(path)?;
-    let hdus = info.hdus.iter().map(hdu_json).collect();
-    let image = info.hdus.iter().rev().find(|h| h.is_image_2d());
-    let (geometry, quadrants, note) = match image {
+    let mut hdus: Vec<HduJson> = info.hdus.iter().map(hdu_json).collect();
+    for (h, j) in info.hdus.iter().zip(hdus.iter_mut()) {
+        if h.is_image_2d() {
+            image_stats(path, h, j, trimmed)?;
+        }
+    }
+    let first = info
+        .hdus
+        .iter()
+        .zip(&hdus)
+        .find(|(h, _)| h.is_image_2d())
+        .map(|(_, j)| j);
+    let (geometry, quadrants, note) = match first {
         None => (None, None, Some("no 2-D image HDU".to_string())),
-        Some(h) => match geometry_of(path, &h.header, h.naxes[0], h.naxes[1]) {
-            Err(e) => (None, None, Some(format!("not a VIS frame: {e}"))),
-            Ok(g) => {
-                let (hdu, data) = read_image(path, vison_ccd::fits::HduSelector::Index(h.index))?;
-                let frame = Frame {
-                    geometry: g,
-                    data,
-                    header: hdu.header,
-                    extname: hdu.extname,
-                };
-                (Some(g), Some(quadrant_stats(&frame, trimmed)), None)
-            }
-        },
+        Some(j) => (j.geometry, j.quadrants.clone(), j.note.clone()),
     };
     let json = FileJson {
         file: path.display().to_string(),
@@ -191,21 +229,33 @@ fn print_text(info: &FitsInfo, j: &FileJson) {
             keys.join(" ")
         ));
     }
-    if let Some(note) = &j.note {
+    if j.hdus.iter().all(|h| h.note.is_none())
+        && let Some(note) = &j.note
+    {
         output::line(&format!("  {note}"));
     }
-    if let Some(q) = &j.quadrants {
-        output::line(&format!(
-            "  {:<2} {:<18} {:>10} {:>10} {:>8} {:>8} {:>9} {:>9}",
-            "Q", "section", "mean", "median", "std", "mad_std", "n_lost", "n_satur"
-        ));
-        for (qn, secs) in q {
-            for (sn, s) in secs {
-                output::line(&format!(
-                    "  {:<2} {:<18} {:>10.2} {:>10.2} {:>8.3} {:>8.3} {:>9} {:>9}",
-                    qn, sn, s.mean, s.median, s.std, s.mad_std, s.n_lost, s.n_saturated
-                ));
-            }
+    for h in &j.hdus {
+        if let Some(note) = &h.note {
+            output::line(&format!("  HDU {} {}: {note}", h.index, h.extname));
+        }
+        if let Some(q) = &h.quadrants {
+            output::line(&format!("  HDU {} {}", h.index, h.extname));
+            print_table(q);
+        }
+    }
+}
+
+fn print_table(q: &Quadrants) {
+    output::line(&format!(
+        "  {:<2} {:<18} {:>10} {:>10} {:>8} {:>8} {:>9} {:>9}",
+        "Q", "section", "mean", "median", "std", "mad_std", "n_lost", "n_satur"
+    ));
+    for (qn, secs) in q {
+        for (sn, s) in secs {
+            output::line(&format!(
+                "  {:<2} {:<18} {:>10.2} {:>10.2} {:>8.3} {:>8.3} {:>9} {:>9}",
+                qn, sn, s.mean, s.median, s.std, s.mad_std, s.n_lost, s.n_saturated
+            ));
         }
     }
 }
