@@ -17,6 +17,7 @@ pub mod offset;
 pub mod ops;
 pub mod stack;
 pub mod stats;
+pub mod zscale;
 
 pub use error::{Error, Result};
 pub use fits::{read_frame, write_product, write_raw_frame};

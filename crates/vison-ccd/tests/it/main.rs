@@ -5,3 +5,4 @@ mod astropy;
 mod fits_io;
 mod fuzz;
 mod recovery;
+mod zscale_oracle;
