@@ -21,6 +21,6 @@ pub mod zscale;
 
 pub use error::{Error, Result};
 pub use fits::{read_frame, write_product, write_raw_frame};
-pub use frame::{Frame, cutout, qcan_view, qcan_view_mut};
+pub use frame::{Frame, cutout, image_area_values, qcan_view, qcan_view_mut, section_box_ccd};
 pub use geometry::{FrameGeometry, PixelBox, Quadrant, Section};
 pub use header::{Header, HeaderCard, HeaderValue, STRUCTURAL_KEYS};
