@@ -123,7 +123,7 @@ fn outlines(frame: &Frame) -> Vec<Outline> {
     v
 }
 
-fn title(a: &RenderArgs, frame: &Frame, lims: Option<(f64, f64)>) -> String {
+fn title(a: &RenderArgs, frame: &Frame) -> String {
     let name = a
         .file
         .file_name()
@@ -134,20 +134,16 @@ fn title(a: &RenderArgs, frame: &Frame, lims: Option<(f64, f64)>) -> String {
         .get("OBSID")
         .map(|v| v.to_text())
         .unwrap_or_default();
-    let scale = match lims {
-        Some((lo, hi)) => format!("  {} [{lo:.1}, {hi:.1}] ADU", a.scale),
-        None => format!("  {}", a.scale),
-    };
-    format!("{name}  {}  OBSID {obsid}{scale}", frame.extname)
+    format!("{name}  {}  OBSID {obsid}", frame.extname)
 }
 
 fn whole_frame(a: &RenderArgs, frame: &Frame, scale: Scale) -> ImagePlot {
     let lims = limits(&image_area_values(frame), scale, a.contrast);
     ImagePlot::new(
-        title(a, frame, Some(lims)),
+        title(a, frame),
         "x (CCD frame) [px]",
         "y (CCD frame) [px]",
-        "signal [ADU]",
+        format!("signal [ADU], {} over the image area", a.scale),
     )
     .with_panel(
         "",
@@ -163,10 +159,10 @@ fn whole_frame(a: &RenderArgs, frame: &Frame, scale: Scale) -> ImagePlot {
 fn per_quadrant(a: &RenderArgs, frame: &Frame, scale: Scale) -> ImagePlot {
     let g = frame.geometry;
     let mut plot = ImagePlot::new(
-        title(a, frame, None),
+        title(a, frame),
         "column (quadrant box) [px]",
         "row (quadrant box) [px]",
-        "signal [ADU]",
+        format!("signal [ADU], {}", a.scale),
     )
     .with_grid_cols(2)
     .with_shared_scale(a.shared_scale);
