@@ -2,12 +2,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 use serde::Serialize;
 use vison_ccd::fits::{FitsInfo, HduSelector, HduSummary, geometry_of, inspect_fits, read_image};
-use vison_ccd::stats::{SectionStats, Trim, section_stats};
+use vison_ccd::stats::{SectionStats, Trim, section_stats_many};
 use vison_ccd::{Frame, Quadrant, Section};
 
 use crate::output;
@@ -25,6 +27,9 @@ pub(crate) struct FitsArgs {
     /// serial columns); without it, whole sections.
     #[arg(long)]
     trimmed: bool,
+    /// Print the time spent per step (headers, read+decode, statistics, output) on stderr.
+    #[arg(long)]
+    timings: bool,
 }
 
 /// Header keys shown in the text summary, when present.
@@ -129,26 +134,44 @@ fn quadrant_stats(frame: &Frame, trimmed: bool) -> Quadrants {
     if frame.geometry.has_parallel_overscan() {
         sections.push(Section::ParallelOverscan);
     }
-    Quadrant::ALL
+    let items: Vec<(Quadrant, Section, Trim)> = Quadrant::ALL
         .iter()
-        .map(|&q| {
-            let per: BTreeMap<String, SectionJson> = sections
-                .iter()
-                .map(|&s| {
-                    let trim = if trimmed {
-                        Trim::standard(s)
-                    } else {
-                        Trim::NONE
-                    };
-                    (
-                        s.name().to_string(),
-                        section_stats(frame, q, s, trim, None).into(),
-                    )
-                })
-                .collect();
-            (q.name().to_string(), per)
+        .flat_map(|&q| {
+            sections.iter().map(move |&s| {
+                let trim = if trimmed {
+                    Trim::standard(s)
+                } else {
+                    Trim::NONE
+                };
+                (q, s, trim)
+            })
         })
-        .collect()
+        .collect();
+    let stats = section_stats_many(frame, &items, None);
+    let mut out = Quadrants::new();
+    for (&(q, s, _), st) in items.iter().zip(stats) {
+        out.entry(q.name().to_string())
+            .or_default()
+            .insert(s.name().to_string(), st.into());
+    }
+    out
+}
+
+/// Wall time spent per step over all files, in nanoseconds (for `--timings`).
+struct StepTimes {
+    headers: AtomicU64,
+    read: AtomicU64,
+    stats: AtomicU64,
+}
+
+static TIMES: StepTimes = StepTimes {
+    headers: AtomicU64::new(0),
+    read: AtomicU64::new(0),
+    stats: AtomicU64::new(0),
+};
+
+fn add_time(slot: &AtomicU64, since: Instant) {
+    slot.fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
 }
 
 /// Fills geometry and statistics of one 2-D image HDU (a note when it is not a VIS frame).
@@ -156,7 +179,10 @@ fn image_stats(path: &Path, h: &HduSummary, j: &mut HduJson, trimmed: bool) -> R
     match geometry_of(path, &h.header, h.naxes[0], h.naxes[1]) {
         Err(e) => j.note = Some(format!("not a VIS frame: {e}")),
         Ok(g) => {
+            let t = Instant::now();
             let (hdu, data) = read_image(path, HduSelector::Index(h.index))?;
+            add_time(&TIMES.read, t);
+            let t = Instant::now();
             let frame = Frame {
                 geometry: g,
                 data,
@@ -165,13 +191,16 @@ fn image_stats(path: &Path, h: &HduSummary, j: &mut HduJson, trimmed: bool) -> R
             };
             j.geometry = Some(g);
             j.quadrants = Some(quadrant_stats(&frame, trimmed));
+            add_time(&TIMES.stats, t);
         }
     }
     Ok(())
 }
 
 fn inspect_one(path: &Path, trimmed: bool) -> Result<(FitsInfo, FileJson)> {
+    let t = Instant::now();
     let info = inspect_fits(path)?;
+    add_time(&TIMES.headers, t);
     let mut hdus: Vec<HduJson> = info.hdus.iter().map(hdu_json).collect();
     for (h, j) in info.hdus.iter().zip(hdus.iter_mut()) {
         if h.is_image_2d() {
@@ -280,6 +309,7 @@ pub(crate) fn run(args: &FitsArgs) -> Result<()> {
             }
         }
     }
+    let t = Instant::now();
     if args.json {
         let arr: Vec<&FileJson> = ok.iter().map(|(_, j)| j).collect();
         output::line(&serde_json::to_string_pretty(&arr)?);
@@ -287,6 +317,16 @@ pub(crate) fn run(args: &FitsArgs) -> Result<()> {
         for (info, j) in &ok {
             print_text(info, j);
         }
+    }
+    if args.timings {
+        let ms = |slot: &AtomicU64| slot.load(Ordering::Relaxed) as f64 / 1e6;
+        output::warn(&format!(
+            "timings: headers {:.1} ms, read+decode {:.1} ms, statistics {:.1} ms, output {:.1} ms",
+            ms(&TIMES.headers),
+            ms(&TIMES.read),
+            ms(&TIMES.stats),
+            t.elapsed().as_secs_f64() * 1e3,
+        ));
     }
     if !failed.is_empty() {
         bail!(

@@ -42,14 +42,14 @@ pub(crate) struct RenderArgs {
 /// How the colour limits are chosen.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Scale {
-    ZScale,
+    Zscale,
     MinMax,
     Fixed(f64, f64),
 }
 
 fn parse_scale(s: &str) -> Result<Scale> {
     match s {
-        "zscale" => Ok(Scale::ZScale),
+        "zscale" => Ok(Scale::Zscale),
         "minmax" => Ok(Scale::MinMax),
         _ => {
             let parts: Vec<&str> = s.split(',').collect();
@@ -76,7 +76,7 @@ fn parse_scale(s: &str) -> Result<Scale> {
 fn limits(values: &[f32], scale: Scale, contrast: f64) -> (f64, f64) {
     let (lo, hi) = match scale {
         Scale::Fixed(lo, hi) => (lo, hi),
-        Scale::ZScale => ZScale {
+        Scale::Zscale => ZScale {
             contrast,
             ..ZScale::default()
         }
@@ -214,7 +214,7 @@ mod tests {
 
     #[test]
     fn scale_parsing_and_limits() {
-        assert_eq!(parse_scale("zscale").unwrap(), Scale::ZScale);
+        assert_eq!(parse_scale("zscale").unwrap(), Scale::Zscale);
         assert_eq!(parse_scale("minmax").unwrap(), Scale::MinMax);
         assert_eq!(parse_scale("10, 20.5").unwrap(), Scale::Fixed(10.0, 20.5));
         for bad in ["20,10", "a,b", "1,2,3", "zcale", "nan,1"] {
@@ -223,7 +223,7 @@ mod tests {
         let v = [3.0f32, f32::NAN, -1.0, 7.5];
         assert_eq!(limits(&v, Scale::MinMax, 0.25), (-1.0, 7.5));
         assert_eq!(limits(&v, Scale::Fixed(0.0, 2.0), 0.25), (0.0, 2.0));
-        assert_eq!(limits(&[5.0; 10], Scale::ZScale, 0.25), (4.5, 5.5));
+        assert_eq!(limits(&[5.0; 10], Scale::Zscale, 0.25), (4.5, 5.5));
         assert_eq!(limits(&[f32::NAN], Scale::MinMax, 0.25), (0.0, 1.0));
     }
 }

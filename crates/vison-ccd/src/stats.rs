@@ -354,10 +354,10 @@ pub fn percentiles(
     mask: Option<ArrayView2<'_, bool>>,
     ps: &[f64],
 ) -> Vec<f64> {
-    if mask.is_none_or(|m| m.dim() != v.dim()) {
-        if let Some(h) = crate::hist::half_hist(v) {
-            return h.percentiles(ps);
-        }
+    if mask.is_none_or(|m| m.dim() != v.dim())
+        && let Some(h) = crate::hist::half_hist(v)
+    {
+        return h.percentiles(ps);
     }
     percentiles_of_values(&valid_values(v, mask), ps)
 }
@@ -441,10 +441,10 @@ pub fn valid_values(v: ArrayView2<'_, f32>, mask: Option<ArrayView2<'_, bool>>) 
 /// Statistics of a view, mask-aware (`mask` true = bad; a mask of another shape is ignored).
 /// Quantised data (raw or offset-subtracted ADU) take one counting pass over the view.
 pub fn stats(v: ArrayView2<'_, f32>, mask: Option<ArrayView2<'_, bool>>) -> Stats {
-    if mask.is_none_or(|m| m.dim() != v.dim()) {
-        if let Some(h) = crate::hist::half_hist(v) {
-            return h.stats();
-        }
+    if mask.is_none_or(|m| m.dim() != v.dim())
+        && let Some(h) = crate::hist::half_hist(v)
+    {
+        return h.stats();
     }
     stats_of_values_select(valid_values(v, mask))
 }
@@ -496,15 +496,15 @@ pub fn section_stats(
         let b = frame.geometry.section_box_qcan(section);
         trim.apply(cutout(crate::frame::qcan_view(&frame.geometry, m, q), &b))
     });
-    if mview.is_none() {
-        if let Some(h) = crate::hist::half_hist(view) {
-            let (n_lost, n_saturated) = h.lost_saturated();
-            return SectionStats {
-                stats: h.stats(),
-                n_lost,
-                n_saturated,
-            };
-        }
+    if mview.is_none()
+        && let Some(h) = crate::hist::half_hist(view)
+    {
+        let (n_lost, n_saturated) = h.lost_saturated();
+        return SectionStats {
+            stats: h.stats(),
+            n_lost,
+            n_saturated,
+        };
     }
     let (n_lost, n_saturated) = count_lost_saturated(view);
     SectionStats {
