@@ -5,6 +5,7 @@
 //! zero-copy canonical views with the readout node at `[0, 0]` ([`Frame::quad_canonical`]).
 //! Only the [`fits`] module talks to the FITS library.
 
+pub mod clip;
 pub mod coords;
 mod error;
 pub mod fits;
