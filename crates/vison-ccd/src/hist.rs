@@ -210,19 +210,28 @@ impl HalfHist {
 fn count_slice(xs: &[f32], h: &mut [u32], range: &mut (usize, usize)) -> bool {
     let mut ok = true;
     let (mut lo, mut hi) = *range;
-    let mut way = 0usize;
-    for &x in xs {
+    let mut one = |x: f32, way: usize| {
         let y = x * 2.0;
         let i = y as i32;
         let k = i.wrapping_add(2 * HALF_WINDOW_ADU) as u32 as usize;
         if i as f32 == y && k < BINS {
             h[k * WAYS + way] += 1;
-            way = (way + 1) % WAYS;
             lo = lo.min(k);
             hi = hi.max(k);
         } else if x.is_finite() {
             ok = false;
         }
+    };
+    let quads = xs.chunks_exact(WAYS);
+    let rest = quads.remainder();
+    for q in quads {
+        one(q[0], 0);
+        one(q[1], 1);
+        one(q[2], 2);
+        one(q[3], 3);
+    }
+    for &x in rest {
+        one(x, 0);
     }
     *range = (lo, hi);
     ok

@@ -4,6 +4,11 @@
 //! Frames are `data[[y, x]]` arrays in the CCD (DS9) frame; quadrants are handled through
 //! zero-copy canonical views with the readout node at `[0, 0]` ([`Frame::quad_canonical`]).
 //! Only the [`fits`] module talks to the FITS library.
+//!
+//! One implementation each, for every crate to call: medians, percentiles and section
+//! statistics of pixels in [`stats`] (exact, by counting for ADU data), `f64` medians, MAD,
+//! sigma clipping and the grouped-data median in [`clip`], offsets in [`offset`], display
+//! limits (IRAF/astropy zscale) in [`zscale`].
 
 pub mod clip;
 pub mod coords;

@@ -1,4 +1,10 @@
-//! Robust statistics of pixel sets: sections, tiles, masked regions.
+//! Robust statistics of pixel sets: sections, tiles, masked regions. The workspace's one
+//! implementation of medians and percentiles of pixel data (see [`crate::clip`] for `f64`
+//! values, sigma clipping and the grouped-data median, [`crate::offset`] for offsets).
+//!
+//! Order statistics are exact (equal to a full sort's, numpy's linear interpolation for
+//! percentiles): quantised data (raw or offset-subtracted ADU, multiples of 0.5) are counted
+//! in one parallel pass ([`crate::hist`]); other values go through histogram selection.
 
 use ndarray::ArrayView2;
 use rayon::prelude::*;
