@@ -115,7 +115,15 @@ fn main() {
         let g = timed(
             &bins.join("vison-sim"),
             &[
-                "campaign", "--tests", TESTS, "--out", &campaign_s, "--size", &size, "--seed", "1",
+                "campaign",
+                "--tests",
+                TESTS,
+                "--out",
+                &campaign_s,
+                "--size",
+                &size,
+                "--seed",
+                "1",
             ],
             &dir,
             "generate",
@@ -129,7 +137,15 @@ fn main() {
     let pipe = timed(
         &bins.join("vison-pipe"),
         &[
-            "run", "--data", &campaign_s, "--tests", TESTS, "--out", &out_s, "--id", "bench",
+            "run",
+            "--data",
+            &campaign_s,
+            "--tests",
+            TESTS,
+            "--out",
+            &out_s,
+            "--id",
+            "bench",
         ],
         &dir,
         "pipe",

@@ -41,7 +41,10 @@ fn best_of<T>(n: usize, mut f: impl FnMut() -> T) -> f64 {
 /// Best-of-5 wall time of `vison-inspect fits --json FRAME` as a process (binary next to this
 /// one), and its `--timings` breakdown.
 fn inspect_process(frame: &Path) -> Option<(f64, String)> {
-    let bin = std::env::current_exe().ok()?.parent()?.join("vison-inspect");
+    let bin = std::env::current_exe()
+        .ok()?
+        .parent()?
+        .join("vison-inspect");
     if !bin.is_file() {
         return None;
     }

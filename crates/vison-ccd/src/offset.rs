@@ -197,7 +197,11 @@ mod tests {
 
     #[test]
     fn single_value_methods_return_one_offset() {
-        for method in [OffsetMethod::Median, OffsetMethod::Mean, OffsetMethod::ClippedMean] {
+        for method in [
+            OffsetMethod::Median,
+            OffsetMethod::Mean,
+            OffsetMethod::ClippedMean,
+        ] {
             let mut f = frame_with_row_pedestal();
             let cfg = OffsetConfig {
                 method,
