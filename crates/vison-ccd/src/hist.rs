@@ -19,8 +19,10 @@ pub const HALF_WINDOW_ADU: i32 = 1 << 17;
 const BINS: usize = 4 * HALF_WINDOW_ADU as usize;
 /// Interleaved sub-histograms (runs of equal values do not serialise on one counter).
 const WAYS: usize = 4;
-/// Pixels per parallel work item (keeps per-item u32 counters safe).
-const ITEM_PX: usize = 1 << 18;
+/// Pixels per parallel work item: large enough that extracting and clearing the touched
+/// counters (up to 2 MB when a section holds both 0 and 65535 ADU) stays small next to the
+/// counting, small enough for u32 counters and for both cores to share a section.
+const ITEM_PX: usize = 1 << 20;
 
 thread_local! {
     /// Per-thread scratch counters, kept zero outside [`count_rows`].

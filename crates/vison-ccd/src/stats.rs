@@ -661,6 +661,8 @@ mod tests {
             (262_145, 2),
             (99_999, 3),
             (100_000, 4),
+            // Several parallel work items: their histograms are merged.
+            (2_500_001, 4),
         ] {
             let v: Vec<f32> = (0..n)
                 .map(|i| {
