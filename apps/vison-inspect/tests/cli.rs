@@ -132,6 +132,30 @@ fn profile_and_render_write_their_files() {
     let bytes = std::fs::read(&png).expect("png");
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
     assert_eq!(vison_report::png_size_px(&bytes), Some((800, 700)));
+    let ps = png.to_str().expect("utf8");
+    for extra in [
+        &["--per-quadrant"][..],
+        &["--per-quadrant", "--shared-scale", "--scale", "minmax"],
+        &["--scale", "2000,2600"],
+    ] {
+        let mut args = vec!["render", p.to_str().expect("utf8"), "-o", ps];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert!(
+            out.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = run(&[
+        "render",
+        p.to_str().expect("utf8"),
+        "-o",
+        ps,
+        "--scale",
+        "9,1",
+    ]);
+    assert!(!out.status.success());
 }
 
 #[test]
