@@ -214,7 +214,11 @@ fn inspect_one(path: &Path, trimmed: bool) -> Result<(FitsInfo, FileJson)> {
         .find(|(h, _)| h.is_image_2d())
         .map(|(_, j)| j);
     let (geometry, quadrants, note) = match first {
-        None => (None, None, Some("no 2-D image HDU".to_string())),
+        None => anyhow::bail!(
+            "{}: no 2-D image HDU (a primary-only file?); HDUs: {}",
+            path.display(),
+            info.hdus.len()
+        ),
         Some(j) => (j.geometry, j.quadrants.clone(), j.note.clone()),
     };
     let json = FileJson {

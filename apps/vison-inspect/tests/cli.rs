@@ -312,6 +312,10 @@ fn damaged_frames_exit_2_with_the_file_and_the_reason() {
     ] {
         let name = p.file_name().and_then(|n| n.to_str()).expect("name");
         expect_exit(&["render", s(p), "-o", s(&png)], 2, &[w, name]);
+        if p == &primary {
+            expect_exit(&["fits", s(p)], 2, &[w, name]);
+            expect_exit(&["fits", s(p), "--json"], 2, &[w, name]);
+        }
         let prof = [
             "profile",
             s(p),
