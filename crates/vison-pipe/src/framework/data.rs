@@ -128,6 +128,10 @@ pub struct ExposureRef {
     pub vend: i64,
     /// Filter index (`wave`).
     pub wave: Option<i64>,
+    /// Expected fluence as a fraction of full well (exposure time over the chamber's time to
+    /// full well at the exposure's filter), for illuminated tests.
+    #[serde(default)]
+    pub fluence_frac: Option<f64>,
     /// Script column label (`col001` ...).
     pub label: String,
     /// Frames per CCD present in the EXP_LOG.
@@ -170,6 +174,21 @@ pub fn test_definition(test: &str, sel: &SelectConfig, elvis: ElvisVersion) -> R
         opts.elvis = v;
     }
     Ok(vison_testdefs::test_def(test, &opts)?)
+}
+
+/// Expected fluence of an exposure as a fraction of full well: exposure time over the time to
+/// full well of the test's source (`flat` or `point`) at the exposure's filter, in the chamber
+/// of the test definitions. `None` without a source, filter or exposure time.
+fn expected_fluence(def: &TestDef, wave: Option<i64>, exptime_s: Option<f64>) -> Option<f64> {
+    let source = def.columns.first()?.get("source")?.to_string();
+    let profile = vison_ogse::OgseProfile::default_chamber();
+    let wl = profile.wavelength_of_filter(u8::try_from(wave?).ok()?)?;
+    let t_fwc = match source.trim_matches('"') {
+        "flat" => profile.t_fwc_flat_s(wl).ok()?,
+        "point" => profile.t_fwc_point_s(wl).ok()?,
+        _ => return None,
+    };
+    Some(exptime_s? / t_fwc).filter(|f| f.is_finite())
 }
 
 fn cell_text(v: &Value) -> Option<String> {
@@ -262,6 +281,7 @@ pub fn ingest_test(
                     .or_else(|| r.get_i64("Vend"))
                     .unwrap_or(2086),
                 wave: r.wave(),
+                fluence_frac: expected_fluence(def, r.wave(), r.exptime_s()),
                 label: String::new(),
                 frames: Vec::new(),
                 hk_file,
