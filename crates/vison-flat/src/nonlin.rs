@@ -394,17 +394,8 @@ fn reference_filter(
         )
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
+fn median(v: Vec<f64>) -> f64 {
+    vison_ccd::clip::median_f64(&v)
 }
 
 /// First guess of the flux ratio of `filter` to `reference`: the ratio of the median signal
