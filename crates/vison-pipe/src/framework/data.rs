@@ -242,6 +242,7 @@ pub fn ingest_test(
     let mut hk_listing: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
     let mut by_obsid: BTreeMap<i64, ExposureRef> = BTreeMap::new();
     let mut per_ccd: BTreeMap<u8, Vec<ObservedExposure>> = BTreeMap::new();
+    let mut seen: std::collections::BTreeSet<(i64, u8)> = std::collections::BTreeSet::new();
     for &i in &rows {
         let Some(r) = data.log.rows().get(i) else {
             continue;
@@ -249,6 +250,17 @@ pub fn ingest_test(
         let Some(obsid) = r.obsid() else { continue };
         let dir = data.dir_of_row(i);
         let ccd = r.ccd().unwrap_or(0);
+        // A repeated (ObsID, CCD) row is one exposure logged twice: the first row counts.
+        if !seen.insert((obsid, ccd)) {
+            flags.raise(
+                Flag::BADDATA,
+                format!(
+                    "ObsID {obsid} CCD{ccd}: repeated EXP_LOG row (row {} of the logs) ignored; the first row is used",
+                    i + 1
+                ),
+            );
+            continue;
+        }
         per_ccd.entry(ccd).or_default().push(observed(r));
         let e = by_obsid.entry(obsid).or_insert_with(|| {
             let listing = hk_listing.entry(dir.clone()).or_insert_with(|| {

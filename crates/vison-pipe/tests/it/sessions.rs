@@ -291,3 +291,62 @@ fn an_error_that_stops_the_run_is_recorded_in_the_session() {
     let index = std::fs::read_to_string(out.join("fatal/index.html")).unwrap();
     assert!(index.contains("EXP_LOG"));
 }
+
+#[test]
+fn a_repeated_explog_row_and_an_impossible_header_are_flagged_not_fatal() {
+    let c = campaign(&["BIAS01"], &[], 6);
+    let (day, fits) = day_and_frames(&c);
+    // 1. The last EXP_LOG row logged twice.
+    let explog = std::fs::read_dir(&day)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("EXP_LOG")
+        })
+        .unwrap();
+    let text = std::fs::read_to_string(&explog).unwrap();
+    let last = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .last()
+        .unwrap()
+        .to_string();
+    std::fs::write(&explog, format!("{}\n{last}\n", text.trim_end())).unwrap();
+    // 2. NAXIS1 = -1 in the image extension of one frame (fitsio-pure alone would panic).
+    let bad = &fits[1];
+    let mut bytes = std::fs::read(bad).unwrap();
+    let at = (2880..bytes.len() - 80)
+        .step_by(80)
+        .find(|&k| bytes[k..k + 8] == *b"NAXIS1  ")
+        .unwrap();
+    bytes[at + 10..at + 30].copy_from_slice(format!("{:>20}", -1).as_bytes());
+    std::fs::write(bad, &bytes).unwrap();
+
+    let out = c.dir.path().join("out");
+    let cfg = config_from_truth(&c.truth, c.dir.path());
+    let s = run(&c.root(), &["BIAS01"], &out, cfg, "damaged");
+    let r = results(&s, "BIAS01");
+    let reasons = |f: &str| r.flag_reasons.0.get(f).cloned().unwrap_or_default();
+    assert!(
+        reasons("BADDATA")
+            .iter()
+            .any(|m| m.contains("repeated EXP_LOG row")),
+        "{:?}",
+        r.flag_reasons
+    );
+    let name = bad.file_name().unwrap().to_string_lossy().to_string();
+    assert!(
+        reasons("BADDATA")
+            .iter()
+            .any(|m| m.contains(&name) && m.contains("NAXIS1")),
+        "{:?}",
+        r.flag_reasons
+    );
+    // The repeated row is not a missing or extra exposure.
+    assert!(reasons("MISSDATA").is_empty(), "{:?}", r.flag_reasons);
+    assert!(get(&r, "CCD1", "G", "ron_adu").is_finite());
+}
