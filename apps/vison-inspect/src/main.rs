@@ -1,4 +1,5 @@
-//! `vison-inspect`: a quickds9-style inspector of ELVIS frames, exposure logs and HK files.
+//! `vison-inspect`: a quickds9-style inspector of ELVIS frames, exposure logs and HK files,
+//! and the spots of point-source frames.
 //!
 //! Exit codes: 0 ok, 1 usage error (including values checked after parsing: `--elvis`,
 //! `--keys`, picture sizes), 2 bad input file (the message names the file and the problem),
@@ -14,6 +15,7 @@ mod cmd_fits;
 mod cmd_hk;
 mod cmd_profile;
 mod cmd_render;
+mod cmd_spots;
 mod output;
 
 /// Inspect ELVIS FITS frames, EXP_LOGs and HK files.
@@ -38,6 +40,8 @@ enum Command {
     Explog(cmd_explog::ExplogArgs),
     /// House-keeping files: per-key statistics, limit checks, commanded-vs-HK, plots.
     Hk(cmd_hk::HkArgs),
+    /// Find and measure the OGSE spots of frames: position, flux, size, shape.
+    Spots(cmd_spots::SpotsArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
         Command::Explog(a) => cmd_explog::run(a),
         Command::Hk(a) => cmd_hk::run(a),
         Command::Ds9(a) => return cmd_ds9::run(a),
+        Command::Spots(a) => return cmd_spots::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -132,6 +132,30 @@ fn profile_and_render_write_their_files() {
     let bytes = std::fs::read(&png).expect("png");
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
     assert_eq!(vison_report::png_size_px(&bytes), Some((800, 700)));
+    let ps = png.to_str().expect("utf8");
+    for extra in [
+        &["--per-quadrant"][..],
+        &["--per-quadrant", "--shared-scale", "--scale", "minmax"],
+        &["--scale", "2000,2600"],
+    ] {
+        let mut args = vec!["render", p.to_str().expect("utf8"), "-o", ps];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert!(
+            out.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = run(&[
+        "render",
+        p.to_str().expect("utf8"),
+        "-o",
+        ps,
+        "--scale",
+        "9,1",
+    ]);
+    assert!(!out.status.success());
 }
 
 #[test]
@@ -288,6 +312,10 @@ fn damaged_frames_exit_2_with_the_file_and_the_reason() {
     ] {
         let name = p.file_name().and_then(|n| n.to_str()).expect("name");
         expect_exit(&["render", s(p), "-o", s(&png)], 2, &[w, name]);
+        if p == &primary {
+            expect_exit(&["fits", s(p)], 2, &[w, name]);
+            expect_exit(&["fits", s(p), "--json"], 2, &[w, name]);
+        }
         let prof = [
             "profile",
             s(p),

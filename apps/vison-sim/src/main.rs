@@ -5,6 +5,7 @@
 //! vison-sim campaign --tests BIAS01,DARK01 --out data/ [--seed 1] [--size small|full]
 //!                    [--elvis 7.5.X] [--start 2018-01-19T07:00:00] [--first-obsid 1000]
 //!                    [--faults missing-frame,hk-ool] [--chamber B_CBE_MAR19]
+//!                    [--shutter chamber|none]
 //! ```
 
 use std::io::Write as _;
@@ -16,7 +17,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tracing_subscriber::EnvFilter;
 use vison_ogse::OgseProfile;
-use vison_sim::{CampaignConfig, FaultKind, SimSize, plan_campaign, write_campaign};
+use vison_sim::{CampaignConfig, FaultKind, LampShutter, SimSize, plan_campaign, write_campaign};
 use vison_testdefs::{ElvisVersion, known_tests, write_scripts};
 
 #[derive(Debug, Parser)]
@@ -76,6 +77,10 @@ enum Command {
         /// reference's default) or a path to a CHAMBER_*_profile.json.
         #[arg(long)]
         chamber: Option<String>,
+        /// Lamp time base: chamber (the lamp is on for the chamber's shutter-calibrated actual
+        /// time, as in the lab) or none (exactly the commanded EXP_LOG time).
+        #[arg(long, default_value = "chamber")]
+        shutter: String,
     },
 }
 
@@ -115,6 +120,7 @@ fn run_campaign(
     first_obsid: u64,
     faults: &[String],
     chamber: Option<&str>,
+    shutter: &str,
 ) -> Result<()> {
     let mut cfg = CampaignConfig::new(tests, out);
     cfg.seed = seed;
@@ -124,6 +130,7 @@ fn run_campaign(
         cfg.start = parse_start(s).context("--start")?;
     }
     cfg.first_obsid = first_obsid;
+    cfg.shutter = shutter.parse::<LampShutter>().context("--shutter")?;
     cfg.faults = FaultKind::parse_list(&faults.join(",")).context("--faults")?;
     if let Some(c) = chamber {
         cfg.ogse =
@@ -185,6 +192,7 @@ fn main() -> Result<()> {
             first_obsid,
             faults,
             chamber,
+            shutter,
         } => run_campaign(
             tests,
             out,
@@ -195,6 +203,7 @@ fn main() -> Result<()> {
             first_obsid,
             &faults,
             chamber.as_deref(),
+            &shutter,
         ),
     }
 }
@@ -229,6 +238,8 @@ mod tests {
             "hk-ool,missing-frame",
             "--first-obsid",
             "5",
+            "--shutter",
+            "none",
         ]);
         match cli.map(|c| c.command) {
             Ok(Command::Campaign {
@@ -237,8 +248,10 @@ mod tests {
                 size,
                 faults,
                 first_obsid,
+                shutter,
                 ..
             }) => {
+                assert_eq!(shutter.parse::<LampShutter>().ok(), Some(LampShutter::None));
                 assert_eq!(tests, vec!["BIAS01", "DARK01"]);
                 assert_eq!((seed, size.as_str(), first_obsid), (3, "full", 5));
                 assert_eq!(faults, vec!["hk-ool", "missing-frame"]);

@@ -6,7 +6,7 @@
 //! files when a Python with numpy and astropy is given.
 #![allow(clippy::print_stdout)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use vison_ccd::fits::{HduSelector, read_image_into};
@@ -36,6 +36,31 @@ fn best_of<T>(n: usize, mut f: impl FnMut() -> T) -> f64 {
             t.elapsed().as_secs_f64()
         })
         .fold(f64::INFINITY, f64::min)
+}
+
+/// Best-of-5 wall time of `vison-inspect fits --json FRAME` as a process (binary next to this
+/// one), and its `--timings` breakdown.
+fn inspect_process(frame: &Path) -> Option<(f64, String)> {
+    let bin = std::env::current_exe()
+        .ok()?
+        .parent()?
+        .join("vison-inspect");
+    if !bin.is_file() {
+        return None;
+    }
+    let run = |timings: bool| {
+        let mut c = std::process::Command::new(&bin);
+        c.args(["fits", "--json"]).arg(frame);
+        if timings {
+            c.arg("--timings");
+        }
+        c.output().ok()
+    };
+    let t = best_of(5, || run(false));
+    let breakdown = run(true)
+        .map(|o| String::from_utf8_lossy(&o.stderr).trim().to_string())
+        .unwrap_or_default();
+    Some((t, breakdown))
 }
 
 fn main() {
@@ -78,6 +103,22 @@ fn main() {
             .map(|s| s.stats.std)
             .sum::<f64>()
     });
+    // The pipeline's per-frame loop: one frame buffer reused across frames.
+    let mut frame = read_frame(&frames[0]).expect("read");
+    let t_ros_reused = best_of(5, || {
+        read_image_into(&frames[0], HduSelector::LastImage, &mut frame.data).expect("read into");
+        subtract_offsets(&mut frame, &OffsetConfig::default());
+        section_stats_many(&frame, &items, None)
+            .iter()
+            .map(|s| s.stats.std)
+            .sum::<f64>()
+    });
+    let t_read_offsets = best_of(5, || {
+        read_image_into(&frames[0], HduSelector::LastImage, &mut frame.data).expect("read into");
+        subtract_offsets(&mut frame, &OffsetConfig::default())
+    });
+    let t_stats = best_of(5, || section_stats_many(&frame, &items, None));
+    let inspect = inspect_process(&frames[0]);
     let t_stack = best_of(1, || {
         stack_files(&frames, StackMethod::Median, DEFAULT_BUDGET_BYTES).expect("stack")
     });
@@ -96,6 +137,20 @@ fn main() {
         mb / 1e3 / t_read_into
     );
     println!("rust read+offset(row)+stats:    {:.4} s", t_ros);
+    println!(
+        "rust read+offset(row)+stats, reused frame buffer: {:.4} s \
+         (read+decode {:.4} s, row offsets {:.4} s, statistics of 12 sections {:.4} s)",
+        t_ros_reused,
+        t_read_into,
+        (t_read_offsets - t_read_into).max(0.0),
+        t_stats
+    );
+    match inspect {
+        Some((t, breakdown)) => println!(
+            "vison-inspect fits --json FRAME, whole process (best of 5): {t:.4} s\n  {breakdown}"
+        ),
+        None => println!("vison-inspect binary not found next to this benchmark: not timed"),
+    }
     println!("rust median stack of 25 frames: {:.3} s", t_stack);
     println!(
         "rust peak RSS: {:.0} MB (after writing frames: {:.0} MB)",

@@ -82,6 +82,50 @@ pub fn qcan_view_mut<'a, T>(
     qcan_of(g, frame, q)
 }
 
+/// Box of `section` of quadrant `q` in the CCD (DS9) frame: the canonical section box
+/// flipped back to where the quadrant sits.
+pub fn section_box_ccd(g: &FrameGeometry, q: Quadrant, section: Section) -> PixelBox {
+    let qb = g.quad_box_ccd(q);
+    let sb = g.section_box_qcan(section);
+    let (row0, row1) = if q.is_top() {
+        (qb.row1 - sb.row1, qb.row1 - sb.row0)
+    } else {
+        (qb.row0 + sb.row0, qb.row0 + sb.row1)
+    };
+    let (col0, col1) = if q.is_right() {
+        (qb.col1 - sb.col1, qb.col1 - sb.col0)
+    } else {
+        (qb.col0 + sb.col0, qb.col0 + sb.col1)
+    };
+    PixelBox {
+        row0,
+        row1,
+        col0,
+        col1,
+    }
+}
+
+/// The pixels of the four image sections in CCD-frame row-major order (row 0 first, left
+/// to right within a row): the pixel set that display limits are computed on.
+pub fn image_area_values(frame: &Frame) -> Vec<f32> {
+    let boxes: Vec<PixelBox> = Quadrant::ALL
+        .iter()
+        .map(|&q| section_box_ccd(&frame.geometry, q, Section::Image))
+        .collect();
+    let mut out = Vec::with_capacity(boxes.iter().map(PixelBox::n_px).sum());
+    for (y, row) in frame.data.rows().into_iter().enumerate() {
+        let mut in_row: Vec<&PixelBox> = boxes
+            .iter()
+            .filter(|b| (b.row0..b.row1).contains(&y))
+            .collect();
+        in_row.sort_by_key(|b| b.col0);
+        for b in in_row {
+            out.extend(row.slice(s![b.col0..b.col1]).iter().copied());
+        }
+    }
+    out
+}
+
 /// Sub-view of a canonical quadrant for a box.
 pub fn cutout<'a, T>(qcan: ArrayView2<'a, T>, b: &PixelBox) -> ArrayView2<'a, T> {
     qcan.slice_move(s![b.row0..b.row1, b.col0..b.col1])
@@ -105,6 +149,36 @@ mod tests {
         }
         f.quad_canonical_mut(Quadrant::F)[[1, 2]] = 9.0;
         assert_eq!(f.data[[h - 2, w - 3]], 9.0);
+    }
+
+    #[test]
+    fn ccd_section_boxes_hold_the_canonical_sections() {
+        let g = FrameGeometry::small();
+        let mut f = Frame::zeros(g);
+        for (i, x) in f.data.iter_mut().enumerate() {
+            *x = i as f32;
+        }
+        let mut n_image = 0;
+        for q in Quadrant::ALL {
+            for sec in Section::SERIAL {
+                let b = section_box_ccd(&g, q, sec);
+                let mut a: Vec<f32> = f.section(q, sec).iter().copied().collect();
+                let mut c: Vec<f32> = f
+                    .data
+                    .slice(s![b.row0..b.row1, b.col0..b.col1])
+                    .iter()
+                    .copied()
+                    .collect();
+                a.sort_by(f32::total_cmp);
+                c.sort_by(f32::total_cmp);
+                assert_eq!(a, c, "{q} {sec:?}");
+            }
+            n_image += f.section(q, Section::Image).len();
+        }
+        let v = image_area_values(&f);
+        assert_eq!(v.len(), n_image);
+        // Row-major: strictly increasing linear indices.
+        assert!(v.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

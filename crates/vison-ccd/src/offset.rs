@@ -18,6 +18,11 @@ pub enum OffsetMethod {
     Median,
     /// One mean over the scan region, subtracted from the quadrant.
     Mean,
+    /// One grouped-data median ([`crate::clip::grouped_median`]: interpolated within the ADU
+    /// step for integer data) over the scan region: the pipeline's default estimator.
+    GroupedMedian,
+    /// One 4-sigma clipped mean (5 passes around the mean) over the scan region.
+    ClippedMean,
 }
 
 /// Which serial region gives the offset.
@@ -74,6 +79,26 @@ impl SubtractedOffset {
     }
 }
 
+/// One offset value of finite scan-region values by a single-value method (NaN when empty).
+pub fn single_offset(vals: &[f32], method: OffsetMethod) -> f64 {
+    match method {
+        OffsetMethod::Median | OffsetMethod::Row => crate::stats::median_of_values(vals),
+        OffsetMethod::Mean => crate::stats::stats_of_values(vals.to_vec()).mean,
+        OffsetMethod::GroupedMedian => crate::clip::grouped_median(vals),
+        OffsetMethod::ClippedMean => {
+            let v: Vec<f64> = vals.iter().map(|&x| f64::from(x)).collect();
+            crate::clip::SigmaClip {
+                sigma: 4.0,
+                max_iter: 5,
+                centre: crate::clip::ClipCentre::Mean,
+                robust_start: false,
+            }
+            .apply(&v)
+            .mean
+        }
+    }
+}
+
 fn scan_cols(frame: &Frame, cfg: &OffsetConfig) -> (usize, usize) {
     let section = match cfg.scan {
         ScanRegion::Prescan => Section::Prescan,
@@ -114,16 +139,10 @@ pub fn subtract_offset(frame: &mut Frame, q: Quadrant, cfg: &OffsetConfig) -> Su
                 .collect();
             offs
         }
-        OffsetMethod::Median | OffsetMethod::Mean => {
+        method => {
             let region = view.slice(s![0..n_rows_single, c0..c1]);
-            let mut vals: Vec<f32> = region.iter().copied().filter(|x| x.is_finite()).collect();
-            let m = if cfg.method == OffsetMethod::Median {
-                median_in_place(&mut vals)
-            } else if vals.is_empty() {
-                f64::NAN
-            } else {
-                vals.iter().map(|&x| f64::from(x)).sum::<f64>() / vals.len() as f64
-            } as f32;
+            let vals: Vec<f32> = region.iter().copied().filter(|x| x.is_finite()).collect();
+            let m = single_offset(&vals, method) as f32;
             let m = if m.is_finite() { m } else { 0.0 };
             view.axis_iter_mut(Axis(0))
                 .into_par_iter()
@@ -178,7 +197,11 @@ mod tests {
 
     #[test]
     fn single_value_methods_return_one_offset() {
-        for method in [OffsetMethod::Median, OffsetMethod::Mean] {
+        for method in [
+            OffsetMethod::Median,
+            OffsetMethod::Mean,
+            OffsetMethod::ClippedMean,
+        ] {
             let mut f = frame_with_row_pedestal();
             let cfg = OffsetConfig {
                 method,
@@ -189,6 +212,12 @@ mod tests {
             let o = subtract_offset(&mut f, Quadrant::H, &cfg);
             assert_eq!(o.offsets_adu.len(), 1);
             let expect = if method == OffsetMethod::Median {
+                2301.5
+            } else if method == OffsetMethod::ClippedMean {
+                // No outlier: the clipped mean is the mean.
+                let s: f64 = (0..256).map(|r| 0.5 * (r % 7) as f64).sum::<f64>() / 256.0;
+                2300.0 + s
+            } else if false {
                 2301.5
             } else {
                 // mean of 0.5 * (r % 7) over rows 0..256

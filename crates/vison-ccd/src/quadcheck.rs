@@ -43,25 +43,11 @@ impl Default for LevelMethod {
     }
 }
 
-/// Median of values, interpolated within the unit step when every value is an integer (the
-/// grouped-data median: value `v` spread uniformly over `[v - 0.5, v + 0.5)`), so that the
-/// offset of raw ADU data is not quantised to 0.5 ADU. NaN for no finite value.
+/// Median of values interpolated within the unit step for integer data (see
+/// [`crate::clip::grouped_median`], the one implementation); non-finite values are dropped.
 pub fn interp_median(vals: &mut Vec<f32>) -> f64 {
     vals.retain(|x| x.is_finite());
-    let n = vals.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    let integer = vals.iter().all(|x| x.fract() == 0.0);
-    if !integer {
-        return crate::stats::median_in_place(vals);
-    }
-    let mid = n / 2;
-    let (_, v, _) = vals.select_nth_unstable_by(mid, f32::total_cmp);
-    let v = *v;
-    let below = vals.iter().filter(|&&x| x < v).count();
-    let equal = vals.iter().filter(|&&x| x == v).count().max(1);
-    f64::from(v) - 0.5 + (n as f64 / 2.0 - below as f64) / equal as f64
+    crate::clip::grouped_median(vals)
 }
 
 /// Mean, standard deviation (ddof 0) and count after iterative clipping at `sigma` around

@@ -1,4 +1,10 @@
-//! Robust statistics of pixel sets: sections, tiles, masked regions.
+//! Robust statistics of pixel sets: sections, tiles, masked regions. The workspace's one
+//! implementation of medians and percentiles of pixel data (see [`crate::clip`] for `f64`
+//! values, sigma clipping and the grouped-data median, [`crate::offset`] for offsets).
+//!
+//! Order statistics are exact (equal to a full sort's, numpy's linear interpolation for
+//! percentiles): quantised data (raw or offset-subtracted ADU, multiples of 0.5) are counted
+//! in one parallel pass ([`crate::hist`]); other values go through histogram selection.
 
 use ndarray::ArrayView2;
 use rayon::prelude::*;
@@ -261,7 +267,7 @@ fn select_ranks(v: &[f32], lo: f32, hi: f32, ranks: &[usize], out: &mut [f64], d
 }
 
 /// Ranks `(i, i + 1, frac)` of percentile `p` of `n` values (linear interpolation).
-fn percentile_ranks(n: usize, p: f64) -> (usize, usize, f64) {
+pub(crate) fn percentile_ranks(n: usize, p: f64) -> (usize, usize, f64) {
     let pos = (p.clamp(0.0, 100.0) / 100.0) * (n - 1) as f64;
     let i = pos.floor() as usize;
     (i, (i + 1).min(n - 1), pos - i as f64)
@@ -304,9 +310,66 @@ fn moments(v: &[f32], first: f64) -> (f64, f64, f32, f32) {
     )
 }
 
-/// Statistics of a vector of values (consumed). Exact order statistics in O(n) by histogram
-/// selection, large passes in parallel.
-pub fn stats_of_values(mut v: Vec<f32>) -> Stats {
+/// Statistics of a vector of values (consumed; non-finite values ignored). Exact order
+/// statistics: by counting when every value is a multiple of 0.5 ADU ([`crate::hist`]),
+/// otherwise by histogram selection in O(n); large passes in parallel.
+pub fn stats_of_values(v: Vec<f32>) -> Stats {
+    match crate::hist::half_hist_values(&v) {
+        Some(h) => h.stats(),
+        None => stats_of_values_select(v),
+    }
+}
+
+/// Linear-interpolated percentiles `ps` (each in [0, 100], numpy's default method) of the
+/// finite values, exact (equal to a full sort's); NaN for each when there is no finite value.
+pub fn percentiles_of_values(v: &[f32], ps: &[f64]) -> Vec<f64> {
+    if let Some(h) = crate::hist::half_hist_values(v) {
+        return h.percentiles(ps);
+    }
+    let w: Vec<f32> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    let n = w.len();
+    if n == 0 {
+        return vec![f64::NAN; ps.len()];
+    }
+    let (lo, hi) = w
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    let pr: Vec<(usize, usize, f64)> = ps.iter().map(|&p| percentile_ranks(n, p)).collect();
+    let ranks: Vec<usize> = pr.iter().flat_map(|&(i, j, _)| [i, j]).collect();
+    let at = values_at(&w, lo, hi, &ranks);
+    pr.iter()
+        .enumerate()
+        .map(|(k, &(_, _, frac))| {
+            let (a, b) = (at[2 * k], at[2 * k + 1]);
+            if frac == 0.0 { a } else { a + frac * (b - a) }
+        })
+        .collect()
+}
+
+/// Median of the finite values (mean of the two middle values for even counts), exact; NaN
+/// when there is none. The slice is not modified (see [`median_in_place`] for small slices).
+pub fn median_of_values(v: &[f32]) -> f64 {
+    percentiles_of_values(v, &[50.0])[0]
+}
+
+/// Percentiles of the finite, unmasked pixels of a view (`mask` true = bad), exact.
+pub fn percentiles(
+    v: ArrayView2<'_, f32>,
+    mask: Option<ArrayView2<'_, bool>>,
+    ps: &[f64],
+) -> Vec<f64> {
+    if mask.is_none_or(|m| m.dim() != v.dim())
+        && let Some(h) = crate::hist::half_hist(v)
+    {
+        return h.percentiles(ps);
+    }
+    percentiles_of_values(&valid_values(v, mask), ps)
+}
+
+/// [`stats_of_values`] by histogram selection only (any finite values).
+fn stats_of_values_select(mut v: Vec<f32>) -> Stats {
     v.retain(|x| x.is_finite());
     let n = v.len();
     if n == 0 {
@@ -382,8 +445,14 @@ pub fn valid_values(v: ArrayView2<'_, f32>, mask: Option<ArrayView2<'_, bool>>) 
 }
 
 /// Statistics of a view, mask-aware (`mask` true = bad; a mask of another shape is ignored).
+/// Quantised data (raw or offset-subtracted ADU) take one counting pass over the view.
 pub fn stats(v: ArrayView2<'_, f32>, mask: Option<ArrayView2<'_, bool>>) -> Stats {
-    stats_of_values(valid_values(v, mask))
+    if mask.is_none_or(|m| m.dim() != v.dim())
+        && let Some(h) = crate::hist::half_hist(v)
+    {
+        return h.stats();
+    }
+    stats_of_values_select(valid_values(v, mask))
 }
 
 /// Iteratively sigma-clipped statistics around the median (scipy `sigmaclip` style).
@@ -433,6 +502,16 @@ pub fn section_stats(
         let b = frame.geometry.section_box_qcan(section);
         trim.apply(cutout(crate::frame::qcan_view(&frame.geometry, m, q), &b))
     });
+    if mview.is_none()
+        && let Some(h) = crate::hist::half_hist(view)
+    {
+        let (n_lost, n_saturated) = h.lost_saturated();
+        return SectionStats {
+            stats: h.stats(),
+            n_lost,
+            n_saturated,
+        };
+    }
     let (n_lost, n_saturated) = count_lost_saturated(view);
     SectionStats {
         stats: stats(view, mview),
@@ -547,6 +626,157 @@ mod tests {
             assert_eq!(s.p05, p05, "n {n} kind {kind}");
             assert_eq!(s.p95, p95, "n {n} kind {kind}");
             assert_eq!(s.mad_std, MAD_TO_SIGMA * mad, "n {n} kind {kind}");
+        }
+    }
+
+    /// Exact mean and population std of the finite values, in f64 by two passes.
+    fn mean_std_ref(v: &[f32]) -> (f64, f64) {
+        let w: Vec<f64> = v
+            .iter()
+            .filter(|x| x.is_finite())
+            .map(|&x| f64::from(x))
+            .collect();
+        let m = w.iter().sum::<f64>() / w.len() as f64;
+        let var = w.iter().map(|x| (x - m).powi(2)).sum::<f64>() / w.len() as f64;
+        (m, var.sqrt())
+    }
+
+    #[test]
+    fn counting_path_equals_sorting_on_quantised_data() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // Raw u16 (uniform and narrow Gaussian-ish), offset-subtracted integers (negative),
+        // half-integers, lost/saturated mixtures, NaNs; odd and even counts.
+        for (n, kind) in [
+            (1usize, 0u64),
+            (2, 1),
+            (1001, 0),
+            (300_000, 0),
+            (300_001, 1),
+            (262_145, 2),
+            (99_999, 3),
+            (100_000, 4),
+            // Several parallel work items: their histograms are merged.
+            (2_500_001, 4),
+        ] {
+            let v: Vec<f32> = (0..n)
+                .map(|i| {
+                    let u = next();
+                    let g = (0..4).map(|k| (u >> (16 * k)) & 0xFF).sum::<u64>() as f32 / 16.0;
+                    match kind {
+                        0 => (u & 0xFFFF) as f32,
+                        1 => (1000.0 + g).round(),
+                        2 => (g - 32.0).round(),
+                        3 if i % 101 == 0 => f32::NAN,
+                        3 => ((g * 2.0).round() * 0.5) - 20.0,
+                        _ if i % 7 == 0 => 65535.0,
+                        _ if i % 11 == 0 => 0.0,
+                        _ => (g + 2000.0).round(),
+                    }
+                })
+                .collect();
+            assert!(crate::hist::half_hist_values(&v).is_some(), "kind {kind}");
+            let s = stats_of_values(v.clone());
+            let (median, p05, p95, mad) = reference(v.clone());
+            assert_eq!(s.median, median, "n {n} kind {kind}");
+            assert_eq!(s.p05, p05, "n {n} kind {kind}");
+            assert_eq!(s.p95, p95, "n {n} kind {kind}");
+            assert_eq!(s.mad_std, MAD_TO_SIGMA * mad, "n {n} kind {kind}");
+            let (m, sd) = mean_std_ref(&v);
+            assert!(
+                (s.mean - m).abs() <= 1e-9 * m.abs().max(1.0),
+                "n {n} kind {kind}"
+            );
+            assert!(
+                (s.std - sd).abs() <= 1e-9 * sd.max(1.0),
+                "n {n} kind {kind}"
+            );
+            let mut sorted: Vec<f32> = v.iter().copied().filter(|x| x.is_finite()).collect();
+            sorted.sort_unstable_by(f32::total_cmp);
+            assert_eq!(s.n, sorted.len());
+            assert_eq!(
+                (s.min, s.max),
+                (f64::from(sorted[0]), f64::from(sorted[sorted.len() - 1]))
+            );
+            let ps = [0.0, 0.1, 1.0, 25.0, 33.3, 50.0, 99.9, 100.0];
+            let want: Vec<f64> = ps.iter().map(|&p| percentile_sorted(&sorted, p)).collect();
+            assert_eq!(percentiles_of_values(&v, &ps), want, "n {n} kind {kind}");
+            // The selection path on the same values gives the same order statistics.
+            let sel = stats_of_values_select(v.clone());
+            assert_eq!(
+                (sel.median, sel.p05, sel.p95, sel.mad_std),
+                (s.median, s.p05, s.p95, s.mad_std)
+            );
+        }
+    }
+
+    #[test]
+    fn edge_cases_all_equal_empty_nan() {
+        for v in [vec![7.0f32; 1000], vec![-3.5f32; 5], vec![1.25f32; 9]] {
+            let s = stats_of_values(v.clone());
+            let x = f64::from(v[0]);
+            assert_eq!(
+                (s.n, s.mean, s.median, s.std, s.mad_std),
+                (v.len(), x, x, 0.0, 0.0)
+            );
+            assert_eq!((s.min, s.max, s.p05, s.p95), (x, x, x, x));
+        }
+        for v in [
+            vec![],
+            vec![f32::NAN; 4],
+            vec![f32::INFINITY, f32::NEG_INFINITY],
+        ] {
+            let s = stats_of_values(v.clone());
+            assert_eq!(s.n, 0);
+            assert!(s.median.is_nan() && s.mean.is_nan() && s.p95.is_nan());
+            assert!(percentiles_of_values(&v, &[50.0])[0].is_nan());
+            assert!(median_of_values(&v).is_nan());
+        }
+        // NaNs in float (non-quantised) input are ignored by both paths.
+        let v = vec![f32::NAN, 0.1, 0.3, f32::NAN, 0.2];
+        assert_eq!(stats_of_values(v.clone()).n, 3);
+        assert_eq!(median_of_values(&v), f64::from(0.2f32));
+        let a = Array2::from_shape_vec((1, 5), v).unwrap();
+        assert_eq!(
+            percentiles(a.view(), None, &[50.0]),
+            vec![f64::from(0.2f32)]
+        );
+    }
+
+    #[test]
+    fn section_stats_counting_equals_selection_path() {
+        let g = crate::geometry::FrameGeometry::small();
+        let mut f = Frame::zeros(g);
+        for (i, x) in f.data.iter_mut().enumerate() {
+            *x = match i % 1009 {
+                0 => 0.0,
+                1 => 65535.0,
+                k => (1000 + (i * 31) % 97 + k % 5) as f32,
+            };
+        }
+        for q in Quadrant::ALL {
+            for sec in Section::SERIAL {
+                let fast = section_stats(&f, q, sec, Trim::standard(sec), None);
+                // An all-false mask forces the general path.
+                let mask = Array2::from_elem(f.data.dim(), false);
+                let slow = section_stats(&f, q, sec, Trim::standard(sec), Some(mask.view()));
+                assert_eq!(
+                    (fast.n_lost, fast.n_saturated),
+                    (slow.n_lost, slow.n_saturated)
+                );
+                let (a, b) = (fast.stats, slow.stats);
+                assert_eq!(
+                    (a.n, a.median, a.p05, a.p95, a.mad_std, a.min, a.max),
+                    (b.n, b.median, b.p05, b.p95, b.mad_std, b.min, b.max),
+                    "{q} {sec:?}"
+                );
+                assert!((a.mean - b.mean).abs() < 1e-9 && (a.std - b.std).abs() < 1e-9);
+            }
         }
     }
 

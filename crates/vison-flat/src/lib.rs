@@ -12,8 +12,8 @@
 //!   quadratic fit, the Astier et al. 2019 exponential approximation and the leading-order full
 //!   covariance model; robust turn-off detection; fit verdicts.
 //! - [`fullwell`]: full well from the ceiling of the pixel signal of over-exposed pairs.
-//! - [`linearise`]: the response curve of a flat-pair series and its linearisation of the
-//!   mean-variance points and covariances.
+//! - [`linearise`]: linearisation of mean-variance points and covariances by a measured
+//!   non-linearity correction (the NL0x product), never by the series' own exposure times.
 //! - [`nonlin`]: non-linearity from an exposure-time series with stability monitoring frames.
 //! - [`flat`]: master flats, PRNU per quadrant and tile, defect masks, fluence checks.
 

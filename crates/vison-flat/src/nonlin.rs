@@ -394,17 +394,8 @@ fn reference_filter(
         )
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
+fn median(v: Vec<f64>) -> f64 {
+    vison_ccd::clip::median_f64(&v)
 }
 
 /// First guess of the flux ratio of `filter` to `reference`: the ratio of the median signal
@@ -481,187 +472,29 @@ fn golden_min(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64, tol: f64) -> f64
 /// # Errors
 /// Invalid configuration, or fewer fluence frames in the fit range than polynomial terms + 1.
 pub fn fit_nonlinearity(frames: &[NonlinFrame], config: &NonlinConfig) -> Result<NonlinResult> {
-    if config.degree == 0 || config.degree > 8 {
-        return Err(Error::InvalidConfig {
-            key: "degree",
-            value: config.degree.to_string(),
-            reason: "must be in 1..=8",
-        });
-    }
-    if config.fit_max_adu.partial_cmp(&config.fit_min_adu) != Some(std::cmp::Ordering::Greater) {
-        return Err(Error::InvalidConfig {
-            key: "fit_max_adu",
-            value: config.fit_max_adu.to_string(),
-            reason: "must exceed fit_min_adu",
-        });
-    }
-    let finite = |f: &&NonlinFrame| {
-        f.signal_adu.is_finite() && f.exptime_s.is_finite() && f.time_s.is_finite()
-    };
-    let bg: Vec<f64> = frames
+    check_nonlin_config(config)?;
+    let finite: Vec<&NonlinFrame> = frames
         .iter()
-        .filter(finite)
+        .filter(|f| f.signal_adu.is_finite() && f.exptime_s.is_finite() && f.time_s.is_finite())
+        .collect();
+    let bg: Vec<f64> = finite
+        .iter()
         .filter(|f| f.role == FrameRole::Background)
         .map(|f| f.signal_adu)
         .collect();
     let background = if bg.is_empty() { 0.0 } else { mean_var(&bg).0 };
-    let stab: Vec<&NonlinFrame> = frames
+    let stab: Vec<&NonlinFrame> = finite
         .iter()
-        .filter(finite)
+        .copied()
         .filter(|f| f.role == FrameRole::Stability)
         .collect();
     let mut notes = Vec::new();
-    // Drift polynomial (in time scaled to [0, 1] for conditioning, converted back afterwards).
-    let t_scale = frames
-        .iter()
-        .map(|f| f.time_s.abs())
-        .fold(0.0, f64::max)
-        .max(1.0);
-    let (drift_coeffs, stability_pc) = if stab.is_empty() {
-        notes.push("no stability frames: no drift correction".to_owned());
-        (vec![1.0], f64::NAN)
-    } else {
-        let ts: Vec<f64> = stab.iter().map(|f| f.time_s / t_scale).collect();
-        let ss: Vec<f64> = stab.iter().map(|f| f.signal_adu - background).collect();
-        let (m, v) = mean_var(&ss);
-        let deg = config.drift_degree.min(stab.len().saturating_sub(1));
-        let sig = vec![1.0; ts.len()];
-        let fit = linear_lsq("drift polynomial", &ts, &ss, &sig, deg + 1, poly_basis)?;
-        let coeffs: Vec<f64> = fit
-            .params
-            .iter()
-            .enumerate()
-            .map(|(k, c)| c / t_scale.powi(k as i32))
-            .collect();
-        (coeffs, 100.0 * v.sqrt() / m)
-    };
-    let drift_poly = |t: f64| drift_coeffs.iter().rev().fold(0.0, |acc, c| acc * t + c);
-    let drift_norm = if stab.is_empty() {
-        1.0
-    } else {
-        stab.iter().map(|f| drift_poly(f.time_s)).sum::<f64>() / stab.len() as f64
-    };
-    let fl: Vec<&NonlinFrame> = frames
-        .iter()
-        .filter(finite)
-        .filter(|f| f.role == FrameRole::Fluence && f.exptime_s > 0.0)
-        .collect();
-    let drift_of = |t: f64| {
-        let d = drift_poly(t) / drift_norm;
-        if d.is_finite() && d > 0.0 { d } else { 1.0 }
-    };
-    let base_x: Vec<f64> = fl
-        .iter()
-        .map(|f| f.exptime_s * drift_of(f.time_s))
-        .collect();
-    let ss_all: Vec<f64> = fl.iter().map(|f| f.signal_adu - background).collect();
-    let used: Vec<bool> = ss_all
-        .iter()
-        .map(|s| *s >= config.fit_min_adu && *s <= config.fit_max_adu)
-        .collect();
+    let drift = Drift::fit(frames, &stab, background, config, &mut notes)?;
+    let fl = FluenceSet::new(&finite, background, &drift, config)?;
     let nterms = config.degree + 1;
-    // Filters of the fluence frames with their frames in the fit range.
-    let mut filters: Vec<(i64, usize)> = Vec::new();
-    for (f, u) in fl.iter().zip(&used) {
-        match filters.iter_mut().find(|(g, _)| *g == f.filter) {
-            Some(e) => e.1 += usize::from(*u),
-            None => filters.push((f.filter, usize::from(*u))),
-        }
-    }
-    filters.sort_by_key(|f| f.0);
-    let n_fitted_filters = filters.iter().filter(|f| f.1 > 0).count();
-    let n_used = used.iter().filter(|u| **u).count();
-    let need = nterms + 1 + n_fitted_filters.saturating_sub(1);
-    if n_used < need {
-        return Err(Error::TooSmall {
-            what: "fluence frames in the non-linearity fit range",
-            got: n_used,
-            need,
-        });
-    }
-    let errs: Vec<f64> = fl
-        .iter()
-        .zip(&ss_all)
-        .map(|(f, s)| {
-            if f.signal_err_adu > 0.0 {
-                f.signal_err_adu
-            } else {
-                s.abs().max(1.0).sqrt()
-            }
-        })
-        .collect();
-    let reference = reference_filter(&stab, &fl, &ss_all, &used, &filters);
-    // Response fit for given flux ratios (one per entry of `filters`): coefficients in
-    // ascending powers of x (s of the reference filter), chi^2 and x of every fluence frame.
-    let fit_with = |scales: &[f64]| -> Result<(Vec<f64>, f64, Vec<f64>)> {
-        let xs: Vec<f64> = fl
-            .iter()
-            .zip(&base_x)
-            .map(|(f, x)| {
-                let k = filters.iter().position(|g| g.0 == f.filter).unwrap_or(0);
-                x * scales[k]
-            })
-            .collect();
-        let x_scale = xs
-            .iter()
-            .copied()
-            .filter(|x| x.is_finite())
-            .fold(0.0, f64::max)
-            .max(f64::MIN_POSITIVE);
-        let (mut xu, mut su, mut eu) = (Vec::new(), Vec::new(), Vec::new());
-        for k in 0..fl.len() {
-            if used[k] {
-                xu.push(xs[k] / x_scale);
-                su.push(ss_all[k]);
-                eu.push(errs[k]);
-            }
-        }
-        let fit = linear_lsq("non-linearity response", &xu, &su, &eu, nterms, poly_basis)?;
-        let coeffs: Vec<f64> = fit
-            .params
-            .iter()
-            .enumerate()
-            .map(|(k, c)| c / x_scale.powi(k as i32))
-            .collect();
-        Ok((coeffs, fit.chi2, xs))
-    };
-    let mut scales: Vec<f64> = filters
-        .iter()
-        .map(|(f, _)| {
-            if *f == reference {
-                1.0
-            } else {
-                initial_flux_ratio(*f, reference, &fl, &base_x, &ss_all, &used)
-            }
-        })
-        .collect();
-    // Flux ratios of the other filters with frames in the fit range: 1-D minimisations of the
-    // response chi^2 in ln(ratio) (coordinate descent over the filters).
-    let free: Vec<usize> = (0..filters.len())
-        .filter(|&k| filters[k].0 != reference && filters[k].1 > 0 && scales[k] > 0.0)
-        .collect();
-    let passes = if free.len() > 1 { 5 } else { 1 };
-    for _ in 0..passes {
-        for &k in &free {
-            let mut centre = scales[k].ln();
-            for _ in 0..8 {
-                let chi2 = |ln_r: f64| {
-                    let mut sc = scales.clone();
-                    sc[k] = ln_r.exp();
-                    fit_with(&sc).map_or(f64::INFINITY, |f| f.1)
-                };
-                let half = 0.15;
-                let best = golden_min(chi2, centre - half, centre + half, 1e-10);
-                let at_edge = (best - centre).abs() > half - 1e-3;
-                centre = best;
-                if !at_edge {
-                    break;
-                }
-            }
-            scales[k] = centre.exp();
-        }
-    }
-    for (k, (f, n)) in filters.iter().enumerate() {
+    let reference = reference_filter(&stab, &fl.frames, &fl.signal_adu, &fl.used, &fl.filters);
+    let scales = fl.fit_flux_ratios(reference, nterms);
+    for (k, (f, n)) in fl.filters.iter().enumerate() {
         if *f != reference && *n == 0 {
             notes.push(format!(
                 "filter {f}: no fluence frame in the fit range, flux ratio {:.4} from the \
@@ -670,95 +503,19 @@ pub fn fit_nonlinearity(frames: &[NonlinFrame], config: &NonlinConfig) -> Result
             ));
         }
     }
-    let (coeffs, _, xs_all) = fit_with(&scales)?;
-    let c0 = coeffs[0];
+    let (coeffs, _, xs_all) = fl.fit_response(&scales, nterms)?;
+    let (points, rms) = fl.points(&coeffs, &xs_all, &drift);
+    let (correction, max_nl, s_at_max) = correction_of(&coeffs, &xs_all, &fl.used, nterms)?;
     let c1 = coeffs[1];
-    let resp = |x: f64| coeffs.iter().rev().fold(0.0, |acc, c| acc * x + c);
-    let mut points = Vec::with_capacity(fl.len());
-    let mut ss_res = 0.0;
-    for k in 0..fl.len() {
-        let x = xs_all[k];
-        let s = ss_all[k];
-        let lin = c0 + c1 * x;
-        let rf = (s - resp(x)) / s;
-        if used[k] {
-            ss_res += rf * rf;
-        }
-        points.push(NonlinPoint {
-            exptime_s: fl[k].exptime_s,
-            time_s: fl[k].time_s,
-            drift_factor: drift_of(fl[k].time_s),
-            signal_adu: s,
-            linear_adu: lin,
-            nonlin_frac: (s - c0) / (c1 * x) - 1.0,
-            residual_frac: rf,
-            used: used[k],
-            filter: fl[k].filter,
-            exposure_s: x,
-        });
-    }
-    let rms = (ss_res / n_used as f64).sqrt();
-    // Dense evaluation over the fitted x range: maximum non-linearity and the correction.
-    let xs_used = || {
-        xs_all
-            .iter()
-            .zip(&used)
-            .filter(|(_, u)| **u)
-            .map(|(x, _)| *x)
-    };
-    let x_lo = xs_used().fold(f64::INFINITY, f64::min);
-    let x_hi = xs_used().fold(0.0, f64::max);
-    let ngrid = 400;
-    let (mut gs, mut gl, mut gw) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut max_nl, mut s_at_max) = (0.0_f64, f64::NAN);
-    for k in 0..ngrid {
-        let x = x_lo + (x_hi - x_lo) * k as f64 / (ngrid - 1) as f64;
-        let s = resp(x);
-        let nl = (s - c0) / (c1 * x) - 1.0;
-        if nl.abs() > max_nl.abs() {
-            max_nl = nl;
-            s_at_max = s;
-        }
-        gs.push(s);
-        gl.push(c0 + c1 * x);
-        gw.push(1.0);
-    }
-    let s_min = gs.iter().copied().fold(f64::INFINITY, f64::min);
-    let s_max = gs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let s_scale = s_max.abs().max(1.0);
-    let gsn: Vec<f64> = gs.iter().map(|s| s / s_scale).collect();
-    let corr_fit = linear_lsq(
-        "non-linearity correction",
-        &gsn,
-        &gl,
-        &gw,
-        nterms,
-        poly_basis,
-    )?;
-    let corr_coeffs: Vec<f64> = corr_fit
-        .params
-        .iter()
-        .enumerate()
-        .map(|(k, c)| c / s_scale.powi(k as i32))
-        .collect();
-    let mut quality = FitQuality::Ok;
-    if c1.is_nan() || c1 <= 0.0 {
-        notes.push(format!("non-positive linear slope {c1}"));
-        quality = FitQuality::BadFit;
-    } else if rms > config.poor_rms_frac {
-        notes.push(format!(
-            "RMS fractional residual {rms:.2e} > {:.2e}",
-            config.poor_rms_frac
-        ));
-        quality = FitQuality::PoorFit;
-    }
+    let quality = nonlin_verdict(c1, rms, config, &mut notes);
     tracing::debug!(c1, rms, max_nl, ?quality, "non-linearity fit");
     Ok(NonlinResult {
         background_adu: background,
-        drift_coeffs_adu: drift_coeffs,
-        stability_pc,
+        drift_coeffs_adu: drift.coeffs,
+        stability_pc: drift.stability_pc,
         reference_filter: reference,
-        filter_scales: filters
+        filter_scales: fl
+            .filters
             .iter()
             .zip(&scales)
             .map(|((filter, n_used), scale)| FilterScale {
@@ -773,14 +530,360 @@ pub fn fit_nonlinearity(frames: &[NonlinFrame], config: &NonlinConfig) -> Result
         max_abs_nonlin_pc: 100.0 * max_nl.abs(),
         signal_at_max_nonlin_adu: s_at_max,
         rms_residual_frac: rms,
-        correction: NonlinCorrection {
-            coefficients: corr_coeffs,
-            valid_min_adu: s_min,
-            valid_max_adu: s_max,
-        },
+        correction,
         quality,
         notes,
     })
+}
+
+fn check_nonlin_config(config: &NonlinConfig) -> Result<()> {
+    if config.degree == 0 || config.degree > 8 {
+        return Err(Error::InvalidConfig {
+            key: "degree",
+            value: config.degree.to_string(),
+            reason: "must be in 1..=8",
+        });
+    }
+    if config.fit_max_adu.partial_cmp(&config.fit_min_adu) != Some(std::cmp::Ordering::Greater) {
+        return Err(Error::InvalidConfig {
+            key: "fit_max_adu",
+            value: config.fit_max_adu.to_string(),
+            reason: "must exceed fit_min_adu",
+        });
+    }
+    Ok(())
+}
+
+/// Source drift from the stability frames: a polynomial of their signal against time.
+struct Drift {
+    /// Coefficients in ascending powers of time in s, ADU.
+    coeffs: Vec<f64>,
+    /// Scatter of the stability signal, per cent.
+    stability_pc: f64,
+    /// Mean of the polynomial over the stability frames (normalises the drift factor).
+    norm: f64,
+}
+
+impl Drift {
+    fn fit(
+        frames: &[NonlinFrame],
+        stab: &[&NonlinFrame],
+        background: f64,
+        config: &NonlinConfig,
+        notes: &mut Vec<String>,
+    ) -> Result<Self> {
+        if stab.is_empty() {
+            notes.push("no stability frames: no drift correction".to_owned());
+            return Ok(Drift {
+                coeffs: vec![1.0],
+                stability_pc: f64::NAN,
+                norm: 1.0,
+            });
+        }
+        // Time scaled to [0, 1] for conditioning, converted back afterwards.
+        let t_scale = frames
+            .iter()
+            .map(|f| f.time_s.abs())
+            .fold(0.0, f64::max)
+            .max(1.0);
+        let ts: Vec<f64> = stab.iter().map(|f| f.time_s / t_scale).collect();
+        let ss: Vec<f64> = stab.iter().map(|f| f.signal_adu - background).collect();
+        let (m, v) = mean_var(&ss);
+        let deg = config.drift_degree.min(stab.len().saturating_sub(1));
+        let sig = vec![1.0; ts.len()];
+        let fit = linear_lsq("drift polynomial", &ts, &ss, &sig, deg + 1, poly_basis)?;
+        let coeffs: Vec<f64> = fit
+            .params
+            .iter()
+            .enumerate()
+            .map(|(k, c)| c / t_scale.powi(k as i32))
+            .collect();
+        let mut d = Drift {
+            coeffs,
+            stability_pc: 100.0 * v.sqrt() / m,
+            norm: 1.0,
+        };
+        d.norm = stab.iter().map(|f| d.poly(f.time_s)).sum::<f64>() / stab.len() as f64;
+        Ok(d)
+    }
+
+    fn poly(&self, t: f64) -> f64 {
+        self.coeffs.iter().rev().fold(0.0, |acc, c| acc * t + c)
+    }
+
+    /// Drift factor at time `t_s` (1 where the polynomial is not usable).
+    fn factor(&self, t_s: f64) -> f64 {
+        let d = self.poly(t_s) / self.norm;
+        if d.is_finite() && d > 0.0 { d } else { 1.0 }
+    }
+}
+
+/// The fluence frames of a sequence on the drift-corrected exposure axis.
+struct FluenceSet<'a> {
+    frames: Vec<&'a NonlinFrame>,
+    /// Effective exposure `exptime d(t)` per frame, s of the frame's own filter.
+    base_x: Vec<f64>,
+    /// Background-subtracted signal, ADU.
+    signal_adu: Vec<f64>,
+    /// Inside the fit range.
+    used: Vec<bool>,
+    /// 1-sigma signal errors, ADU.
+    errs: Vec<f64>,
+    /// Filters with their number of frames in the fit range, sorted by filter.
+    filters: Vec<(i64, usize)>,
+    n_used: usize,
+}
+
+impl<'a> FluenceSet<'a> {
+    fn new(
+        finite: &[&'a NonlinFrame],
+        background: f64,
+        drift: &Drift,
+        config: &NonlinConfig,
+    ) -> Result<Self> {
+        let frames: Vec<&NonlinFrame> = finite
+            .iter()
+            .copied()
+            .filter(|f| f.role == FrameRole::Fluence && f.exptime_s > 0.0)
+            .collect();
+        let base_x: Vec<f64> = frames
+            .iter()
+            .map(|f| f.exptime_s * drift.factor(f.time_s))
+            .collect();
+        let signal_adu: Vec<f64> = frames.iter().map(|f| f.signal_adu - background).collect();
+        let used: Vec<bool> = signal_adu
+            .iter()
+            .map(|s| *s >= config.fit_min_adu && *s <= config.fit_max_adu)
+            .collect();
+        let mut filters: Vec<(i64, usize)> = Vec::new();
+        for (f, u) in frames.iter().zip(&used) {
+            match filters.iter_mut().find(|(g, _)| *g == f.filter) {
+                Some(e) => e.1 += usize::from(*u),
+                None => filters.push((f.filter, usize::from(*u))),
+            }
+        }
+        filters.sort_by_key(|f| f.0);
+        let n_fitted_filters = filters.iter().filter(|f| f.1 > 0).count();
+        let n_used = used.iter().filter(|u| **u).count();
+        let need = config.degree + 2 + n_fitted_filters.saturating_sub(1);
+        if n_used < need {
+            return Err(Error::TooSmall {
+                what: "fluence frames in the non-linearity fit range",
+                got: n_used,
+                need,
+            });
+        }
+        let errs: Vec<f64> = frames
+            .iter()
+            .zip(&signal_adu)
+            .map(|(f, s)| {
+                if f.signal_err_adu > 0.0 {
+                    f.signal_err_adu
+                } else {
+                    s.abs().max(1.0).sqrt()
+                }
+            })
+            .collect();
+        Ok(FluenceSet {
+            frames,
+            base_x,
+            signal_adu,
+            used,
+            errs,
+            filters,
+            n_used,
+        })
+    }
+
+    /// Response fit for given flux ratios (one per entry of `filters`): coefficients in
+    /// ascending powers of x (s of the reference filter), chi^2 and x of every fluence frame.
+    fn fit_response(&self, scales: &[f64], nterms: usize) -> Result<(Vec<f64>, f64, Vec<f64>)> {
+        let xs: Vec<f64> = self
+            .frames
+            .iter()
+            .zip(&self.base_x)
+            .map(|(f, x)| {
+                let k = self
+                    .filters
+                    .iter()
+                    .position(|g| g.0 == f.filter)
+                    .unwrap_or(0);
+                x * scales[k]
+            })
+            .collect();
+        let x_scale = xs
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .fold(0.0, f64::max)
+            .max(f64::MIN_POSITIVE);
+        let (mut xu, mut su, mut eu) = (Vec::new(), Vec::new(), Vec::new());
+        for (k, x) in xs.iter().enumerate().filter(|(k, _)| self.used[*k]) {
+            xu.push(x / x_scale);
+            su.push(self.signal_adu[k]);
+            eu.push(self.errs[k]);
+        }
+        let fit = linear_lsq("non-linearity response", &xu, &su, &eu, nterms, poly_basis)?;
+        let coeffs: Vec<f64> = fit
+            .params
+            .iter()
+            .enumerate()
+            .map(|(k, c)| c / x_scale.powi(k as i32))
+            .collect();
+        Ok((coeffs, fit.chi2, xs))
+    }
+
+    /// Flux ratios of the filters to `reference`: a first guess from the signal rates, then,
+    /// for the other filters with frames in the fit range, 1-D minimisations of the response
+    /// chi^2 in ln(ratio) (coordinate descent over the filters).
+    fn fit_flux_ratios(&self, reference: i64, nterms: usize) -> Vec<f64> {
+        let mut scales: Vec<f64> = self
+            .filters
+            .iter()
+            .map(|(f, _)| {
+                if *f == reference {
+                    1.0
+                } else {
+                    initial_flux_ratio(
+                        *f,
+                        reference,
+                        &self.frames,
+                        &self.base_x,
+                        &self.signal_adu,
+                        &self.used,
+                    )
+                }
+            })
+            .collect();
+        let free: Vec<usize> = (0..self.filters.len())
+            .filter(|&k| self.filters[k].0 != reference && self.filters[k].1 > 0 && scales[k] > 0.0)
+            .collect();
+        let passes = if free.len() > 1 { 5 } else { 1 };
+        for _ in 0..passes {
+            for &k in &free {
+                let mut centre = scales[k].ln();
+                for _ in 0..8 {
+                    let chi2 = |ln_r: f64| {
+                        let mut sc = scales.clone();
+                        sc[k] = ln_r.exp();
+                        self.fit_response(&sc, nterms)
+                            .map_or(f64::INFINITY, |f| f.1)
+                    };
+                    let half = 0.15;
+                    let best = golden_min(chi2, centre - half, centre + half, 1e-10);
+                    let at_edge = (best - centre).abs() > half - 1e-3;
+                    centre = best;
+                    if !at_edge {
+                        break;
+                    }
+                }
+                scales[k] = centre.exp();
+            }
+        }
+        scales
+    }
+
+    /// The fluence frames against the fitted response, and the RMS fractional residual of
+    /// the fitted ones.
+    fn points(&self, coeffs: &[f64], xs: &[f64], drift: &Drift) -> (Vec<NonlinPoint>, f64) {
+        let (c0, c1) = (coeffs[0], coeffs[1]);
+        let resp = |x: f64| coeffs.iter().rev().fold(0.0, |acc, c| acc * x + c);
+        let mut points = Vec::with_capacity(self.frames.len());
+        let mut ss_res = 0.0;
+        for (k, f) in self.frames.iter().enumerate() {
+            let (x, s) = (xs[k], self.signal_adu[k]);
+            let rf = (s - resp(x)) / s;
+            if self.used[k] {
+                ss_res += rf * rf;
+            }
+            points.push(NonlinPoint {
+                exptime_s: f.exptime_s,
+                time_s: f.time_s,
+                drift_factor: drift.factor(f.time_s),
+                signal_adu: s,
+                linear_adu: c0 + c1 * x,
+                nonlin_frac: (s - c0) / (c1 * x) - 1.0,
+                residual_frac: rf,
+                used: self.used[k],
+                filter: f.filter,
+                exposure_s: x,
+            });
+        }
+        (points, (ss_res / self.n_used as f64).sqrt())
+    }
+}
+
+/// Dense evaluation of the response over the fitted exposure range: the correction product
+/// (the linear signal `c0 + c1 x` as a polynomial of the measured one), the largest
+/// non-linearity and the signal where it occurs.
+fn correction_of(
+    coeffs: &[f64],
+    xs: &[f64],
+    used: &[bool],
+    nterms: usize,
+) -> Result<(NonlinCorrection, f64, f64)> {
+    let (c0, c1) = (coeffs[0], coeffs[1]);
+    let resp = |x: f64| coeffs.iter().rev().fold(0.0, |acc, c| acc * x + c);
+    let xs_used = || xs.iter().zip(used).filter(|(_, u)| **u).map(|(x, _)| *x);
+    let x_lo = xs_used().fold(f64::INFINITY, f64::min);
+    let x_hi = xs_used().fold(0.0, f64::max);
+    let ngrid = 400;
+    let (mut gs, mut gl) = (Vec::with_capacity(ngrid), Vec::with_capacity(ngrid));
+    let (mut max_nl, mut s_at_max) = (0.0_f64, f64::NAN);
+    for k in 0..ngrid {
+        let x = x_lo + (x_hi - x_lo) * k as f64 / (ngrid - 1) as f64;
+        let s = resp(x);
+        let nl = (s - c0) / (c1 * x) - 1.0;
+        if nl.abs() > max_nl.abs() {
+            max_nl = nl;
+            s_at_max = s;
+        }
+        gs.push(s);
+        gl.push(c0 + c1 * x);
+    }
+    let s_min = gs.iter().copied().fold(f64::INFINITY, f64::min);
+    let s_max = gs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let s_scale = s_max.abs().max(1.0);
+    let gsn: Vec<f64> = gs.iter().map(|s| s / s_scale).collect();
+    let gw = vec![1.0; gs.len()];
+    let corr_fit = linear_lsq(
+        "non-linearity correction",
+        &gsn,
+        &gl,
+        &gw,
+        nterms,
+        poly_basis,
+    )?;
+    let coefficients: Vec<f64> = corr_fit
+        .params
+        .iter()
+        .enumerate()
+        .map(|(k, c)| c / s_scale.powi(k as i32))
+        .collect();
+    Ok((
+        NonlinCorrection {
+            coefficients,
+            valid_min_adu: s_min,
+            valid_max_adu: s_max,
+        },
+        max_nl,
+        s_at_max,
+    ))
+}
+
+fn nonlin_verdict(c1: f64, rms: f64, config: &NonlinConfig, notes: &mut Vec<String>) -> FitQuality {
+    if c1.is_nan() || c1 <= 0.0 {
+        notes.push(format!("non-positive linear slope {c1}"));
+        FitQuality::BadFit
+    } else if rms > config.poor_rms_frac {
+        notes.push(format!(
+            "RMS fractional residual {rms:.2e} > {:.2e}",
+            config.poor_rms_frac
+        ));
+        FitQuality::PoorFit
+    } else {
+        FitQuality::Ok
+    }
 }
 
 #[cfg(test)]

@@ -254,6 +254,10 @@ pub struct PtcFitConfig {
     /// POORFIT if the relative gain error exceeds this (vison: 1e-3).
     #[serde(deserialize_with = "crate::nan::f64")]
     pub poor_gain_rel_err: f64,
+    /// ... and exceeds this many times the gain error the pixel statistics allow (see
+    /// [`poor_gain_rel_err_limit`]).
+    #[serde(default = "default_over_stat", deserialize_with = "crate::nan::f64")]
+    pub poor_gain_err_over_stat: f64,
     /// POORFIT if the reduced chi-square exceeds this.
     #[serde(deserialize_with = "crate::nan::f64")]
     pub poor_chi2_red: f64,
@@ -272,9 +276,18 @@ impl Default for PtcFitConfig {
             max_iter: 10,
             scale_errors_by_chi2: true,
             poor_gain_rel_err: 1e-3,
+            poor_gain_err_over_stat: default_over_stat(),
             poor_chi2_red: 25.0,
         }
     }
+}
+
+fn default_over_stat() -> f64 {
+    3.0
+}
+
+fn nan_f64() -> f64 {
+    f64::NAN
 }
 
 /// Turn-off (full well / blooming onset) of a PTC.
@@ -305,6 +318,11 @@ pub struct PtcFit {
     /// 1-sigma gain error, e-/ADU.
     #[serde(deserialize_with = "crate::nan::f64")]
     pub gain_err_e_per_adu: f64,
+    /// The gain error the pixel statistics allow: from the statistical point errors
+    /// `V sqrt(2 / n_px)` alone, without the chi-square scaling (NaN with other weights or
+    /// points without a pixel count), e-/ADU.
+    #[serde(default = "nan_f64", deserialize_with = "crate::nan::f64")]
+    pub gain_err_stat_e_per_adu: f64,
     /// Read noise, ADU.
     #[serde(deserialize_with = "crate::nan::f64")]
     pub ron_adu: f64,
@@ -442,6 +460,75 @@ fn fit_once(
 /// Only for invalid configuration; a failed fit is reported as `FitQuality::BadFit` with NaN
 /// values and a note, so that one bad quadrant does not stop a campaign.
 pub fn fit_ptc(points: &[PtcPoint], model: PtcModel, config: &PtcFitConfig) -> Result<PtcFit> {
+    check_fit_config(config)?;
+    let n_total = points.len();
+    let (order, cand) = candidate_points(points, config);
+    let sel0 = initial_selection(&cand, config);
+    let sel = select_points(model, &cand, sel0, config);
+    let mut used = vec![false; n_total];
+    for (k, &orig) in order.iter().enumerate() {
+        used[orig] = sel.selected[k];
+    }
+    let used_points: Vec<PtcPoint> = cand
+        .iter()
+        .zip(&sel.selected)
+        .filter(|(_, s)| **s)
+        .map(|(p, _)| *p)
+        .collect();
+    let mut notes = sel.notes;
+    let Some(f) = sel.fit else {
+        return Ok(bad_fit(model, n_total, used, notes));
+    };
+    // With statistical weights the point errors are known: scale the covariance up by a
+    // reduced chi-square above 1 (unmodelled scatter), never down (a chi-square below 1 on a
+    // few points is luck, and shrinking the errors by it under-reports them).
+    let sc = config.scale_errors_by_chi2
+        && !(config.weighting == PtcWeighting::Statistical && f.chi2_red() < 1.0);
+    let np = f.params.len();
+    let param_cov: Vec<f64> = (0..np * np).map(|k| f.cov_ij(k / np, k % np, sc)).collect();
+    // The statistical errors are known only with statistical weights on counted pixels.
+    let stat_known =
+        config.weighting == PtcWeighting::Statistical && used_points.iter().all(|p| p.n_pixels > 1);
+    let d = derived_figures(model, &f, sc, stat_known, &mut notes);
+    let turnoff = turnoff_of(used_points.last(), sel.turnoff_found, d.gain);
+    if !sel.turnoff_found {
+        notes.push("no turn-off within the data".to_owned());
+    }
+    let chi2_red = f.chi2_red();
+    let quality = verdict(&f, &d, config, &mut notes);
+    tracing::debug!(
+        ?model,
+        gain = d.gain,
+        gain_err = d.gain_err,
+        ron_adu = d.ron_adu,
+        n_used = used_points.len(),
+        ?quality,
+        "PTC fit"
+    );
+    Ok(PtcFit {
+        model,
+        gain_e_per_adu: d.gain,
+        gain_err_e_per_adu: d.gain_err,
+        gain_err_stat_e_per_adu: d.gain_err_stat,
+        ron_adu: d.ron_adu,
+        ron_err_adu: d.ron_err_adu,
+        ron_e: d.ron_e,
+        ron_err_e: d.ron_err_e,
+        a00_per_e: d.a00,
+        a00_err_per_e: d.a00_err,
+        params: f.params.clone(),
+        param_cov,
+        chi2_red,
+        n_points_used: used_points.len(),
+        n_points_total: n_total,
+        used,
+        turnoff,
+        quality,
+        notes,
+    })
+}
+
+fn check_fit_config(config: &PtcFitConfig) -> Result<()> {
     if config.clip_sigma.is_nan() || config.clip_sigma <= 0.0 {
         return Err(Error::InvalidConfig {
             key: "clip_sigma",
@@ -456,8 +543,12 @@ pub fn fit_ptc(points: &[PtcPoint], model: PtcModel, config: &PtcFitConfig) -> R
             reason: "must be at least 1",
         });
     }
-    let n_total = points.len();
-    let mut order: Vec<usize> = (0..n_total)
+    Ok(())
+}
+
+/// The usable points sorted by mean, with their indices in the input.
+fn candidate_points(points: &[PtcPoint], config: &PtcFitConfig) -> (Vec<usize>, Vec<PtcPoint>) {
+    let mut order: Vec<usize> = (0..points.len())
         .filter(|&k| {
             let p = &points[k];
             p.mean_adu.is_finite()
@@ -469,18 +560,41 @@ pub fn fit_ptc(points: &[PtcPoint], model: PtcModel, config: &PtcFitConfig) -> R
         })
         .collect();
     order.sort_by(|&a, &b| points[a].mean_adu.total_cmp(&points[b].mean_adu));
-    let cand: Vec<PtcPoint> = order.iter().map(|&k| points[k]).collect();
-    let mut sel: Vec<bool> = cand
+    let cand = order.iter().map(|&k| points[k]).collect();
+    (order, cand)
+}
+
+/// The points of the first fit: up to `initial_max_mean_adu`, else the lower half.
+fn initial_selection(cand: &[PtcPoint], config: &PtcFitConfig) -> Vec<bool> {
+    let sel: Vec<bool> = cand
         .iter()
         .map(|p| p.mean_adu <= config.initial_max_mean_adu)
         .collect();
-    if sel.iter().filter(|s| **s).count() < 5 {
-        // Too few low points: start from the lower half of the curve.
-        let half = cand.len().div_ceil(2).max(5.min(cand.len()));
-        sel = (0..cand.len()).map(|k| k < half).collect();
+    if sel.iter().filter(|s| **s).count() >= 5 {
+        return sel;
     }
+    let half = cand.len().div_ceil(2).max(5.min(cand.len()));
+    (0..cand.len()).map(|k| k < half).collect()
+}
+
+/// Outcome of the robust point selection.
+struct Selection {
+    fit: Option<LsqFit>,
+    selected: Vec<bool>,
+    turnoff_found: bool,
+    notes: Vec<String>,
+}
+
+/// Iterates fit and selection until the selection is stable (see [`fit_ptc`]).
+fn select_points(
+    model: PtcModel,
+    cand: &[PtcPoint],
+    mut sel: Vec<bool>,
+    config: &PtcFitConfig,
+) -> Selection {
     let mut notes = Vec::new();
     let mut fit: Option<LsqFit> = None;
+    let mut fit_sel: Option<Vec<bool>> = None;
     let mut turnoff_found = false;
     for _ in 0..config.max_iter.max(1) {
         let used: Vec<PtcPoint> = cand
@@ -492,6 +606,7 @@ pub fn fit_ptc(points: &[PtcPoint], model: PtcModel, config: &PtcFitConfig) -> R
         if used.len() < 5 {
             notes.push(format!("only {} usable points (5 needed)", used.len()));
             fit = None;
+            fit_sel = None;
             break;
         }
         let start = fit.as_ref().map(|f| f.params.clone());
@@ -500,14 +615,10 @@ pub fn fit_ptc(points: &[PtcPoint], model: PtcModel, config: &PtcFitConfig) -> R
             Err(e) => {
                 notes.push(e.to_string());
                 fit = None;
+                fit_sel = None;
                 break;
             }
         };
-        // Walk up the curve.
-        let mut new_sel = vec![false; cand.len()];
-        let mut run = 0usize;
-        turnoff_found = false;
-        let mut cut_at = cand.len();
         let resid: Vec<f64> = cand
             .iter()
             .map(|p| {
@@ -515,130 +626,161 @@ pub fn fit_ptc(points: &[PtcPoint], model: PtcModel, config: &PtcFitConfig) -> R
                     / sigma_of(p, config.weighting)
             })
             .collect();
-        let scale = if config.robust_scale {
-            let sel_r: Vec<f64> = resid
-                .iter()
-                .zip(&sel)
-                .filter(|(_, s)| **s)
-                .map(|(r, _)| *r)
-                .collect();
-            let mut dev: Vec<f64> = sel_r.iter().map(|r| r.abs()).collect();
-            // MAD about zero (the fit is centred on the data).
-            (1.4826 * crate::stats::median_in_place(&mut dev)).max(1.0)
-        } else {
-            1.0
-        };
-        let cut = config.clip_sigma * scale;
-        for (k, &r) in resid.iter().enumerate() {
-            if r.abs() < cut {
-                new_sel[k] = true;
-                run = 0;
-            } else if r <= -cut {
-                run += 1;
-                if run >= config.turnoff_run {
-                    cut_at = k + 1 - run;
-                    turnoff_found = true;
-                    break;
-                }
-            } else {
-                run = 0;
-            }
-        }
-        for s in new_sel.iter_mut().skip(cut_at) {
-            *s = false;
-        }
-        let stable = new_sel == sel;
-        sel = new_sel;
+        let (new_sel, found) = walk_up(&resid, &sel, config);
+        turnoff_found = found;
         fit = Some(f);
-        if stable {
+        if new_sel == sel {
+            fit_sel = None;
             break;
         }
+        // Not stable yet: the fit belongs to `sel`, the next one to `new_sel`.
+        fit_sel = Some(std::mem::replace(&mut sel, new_sel));
     }
-    let used_points: Vec<PtcPoint> = cand
-        .iter()
-        .zip(&sel)
-        .filter(|(_, s)| **s)
-        .map(|(p, _)| *p)
-        .collect();
-    let mut used = vec![false; n_total];
-    for (k, &orig) in order.iter().enumerate() {
-        used[orig] = sel[k];
+    // Without a stable selection after `max_iter`, the last fit's own points are reported.
+    let selected = fit_sel.unwrap_or(sel);
+    Selection {
+        fit,
+        selected,
+        turnoff_found,
+        notes,
     }
-    let last = used_points.last().copied();
-    let Some(f) = fit else {
-        return Ok(bad_fit(model, n_total, used, notes));
+}
+
+/// Walks up the curve: keeps points within the cut, skips isolated outliers, and ends at the
+/// first run of `turnoff_run` points below the model (the turn-off). Returns the new selection
+/// and whether a turn-off was found.
+fn walk_up(resid: &[f64], sel: &[bool], config: &PtcFitConfig) -> (Vec<bool>, bool) {
+    let scale = if config.robust_scale {
+        let mut dev: Vec<f64> = resid
+            .iter()
+            .zip(sel)
+            .filter(|(_, s)| **s)
+            .map(|(r, _)| r.abs())
+            .collect();
+        // MAD about zero (the fit is centred on the data).
+        (1.4826 * crate::stats::median_in_place(&mut dev)).max(1.0)
+    } else {
+        1.0
     };
-    // With statistical weights the point errors are known: scale the covariance up by a
-    // reduced chi-square above 1 (unmodelled scatter), never down (a chi-square below 1 on a
-    // few points is luck, and shrinking the errors by it under-reports them).
-    let sc = config.scale_errors_by_chi2
-        && !(config.weighting == PtcWeighting::Statistical && f.chi2_red() < 1.0);
-    let np = f.params.len();
-    let param_cov: Vec<f64> = (0..np * np).map(|k| f.cov_ij(k / np, k % np, sc)).collect();
-    let (gain, gain_err, ron_adu, ron_err_adu, ron_e, ron_err_e, a00, a00_err) = match model {
-        PtcModel::Quadratic => {
-            let (a0, a1, a2) = (f.params[0], f.params[1], f.params[2]);
-            let g = 1.0 / a1;
-            let g_err = f.err(1, sc) / (a1 * a1);
-            // A non-positive intercept: the read noise is not measurable from these points (NaN).
-            let ron = if a0 > 0.0 { a0.sqrt() } else { f64::NAN };
-            let ron_err = if a0 > 0.0 {
-                f.err(0, sc) / (2.0 * ron)
-            } else {
-                f64::NAN
-            };
-            // ron_e = sqrt(a0) / a1: gradient (1 / (2 sqrt(a0) a1), -sqrt(a0) / a1^2).
-            let (d0, d1) = (1.0 / (2.0 * ron * a1), -ron / (a1 * a1));
-            let var_e = d0 * d0 * f.cov_ij(0, 0, sc)
-                + d1 * d1 * f.cov_ij(1, 1, sc)
-                + 2.0 * d0 * d1 * f.cov_ij(0, 1, sc);
-            if a0 <= 0.0 {
-                notes.push(format!(
-                    "non-positive variance intercept a0 = {a0:.4} ADU^2"
-                ));
+    let cut = config.clip_sigma * scale;
+    let mut new_sel = vec![false; resid.len()];
+    let mut run = 0usize;
+    for (k, &r) in resid.iter().enumerate() {
+        if r.abs() < cut {
+            new_sel[k] = true;
+            run = 0;
+        } else if r <= -cut {
+            run += 1;
+            if run >= config.turnoff_run {
+                for s in new_sel.iter_mut().skip(k + 1 - run) {
+                    *s = false;
+                }
+                return (new_sel, true);
             }
-            (
-                g,
-                g_err,
-                ron,
-                ron_err,
-                ron * g,
-                var_e.sqrt(),
-                a2,
-                f.err(2, sc),
-            )
+        } else {
+            run = 0;
         }
-        PtcModel::ExpApprox => {
-            let (a00, g, n) = (f.params[0], f.params[1], f.params[2]);
-            let ron_e = if n > 0.0 { n.sqrt() } else { f64::NAN };
-            let ron_err_e = if n > 0.0 {
-                f.err(2, sc) / (2.0 * ron_e)
-            } else {
-                f64::NAN
-            };
-            // ron_adu = sqrt(n) / g: gradient wrt (g, n) = (-sqrt(n)/g^2, 1/(2 sqrt(n) g)).
-            let (dg, dn) = (-ron_e / (g * g), 1.0 / (2.0 * ron_e * g));
-            let var_adu = dg * dg * f.cov_ij(1, 1, sc)
-                + dn * dn * f.cov_ij(2, 2, sc)
-                + 2.0 * dg * dn * f.cov_ij(1, 2, sc);
-            if n <= 0.0 {
-                notes.push(format!("non-positive noise term n = {n:.4} e-^2"));
-            }
-            (
-                g,
-                f.err(1, sc),
-                ron_e / g,
-                var_adu.sqrt(),
-                ron_e,
-                ron_err_e,
-                a00,
-                f.err(0, sc),
-            )
-        }
+    }
+    (new_sel, false)
+}
+
+/// Gain, read noise and a00 of a fit, with their errors.
+struct Derived {
+    gain: f64,
+    gain_err: f64,
+    /// Gain error from the statistical point errors alone (no chi-square scaling).
+    gain_err_stat: f64,
+    ron_adu: f64,
+    ron_err_adu: f64,
+    ron_e: f64,
+    ron_err_e: f64,
+    a00: f64,
+    a00_err: f64,
+}
+
+fn derived_figures(
+    model: PtcModel,
+    f: &LsqFit,
+    sc: bool,
+    stat_known: bool,
+    notes: &mut Vec<String>,
+) -> Derived {
+    let mut d = match model {
+        PtcModel::Quadratic => quadratic_figures(f, sc, notes),
+        PtcModel::ExpApprox => exp_approx_figures(f, sc, notes),
     };
-    let turnoff = match last {
+    if !stat_known {
+        d.gain_err_stat = f64::NAN;
+    }
+    d
+}
+
+fn quadratic_figures(f: &LsqFit, sc: bool, notes: &mut Vec<String>) -> Derived {
+    let (a0, a1, a2) = (f.params[0], f.params[1], f.params[2]);
+    let g = 1.0 / a1;
+    // A non-positive intercept: the read noise is not measurable from these points (NaN).
+    let ron = if a0 > 0.0 { a0.sqrt() } else { f64::NAN };
+    let ron_err = if a0 > 0.0 {
+        f.err(0, sc) / (2.0 * ron)
+    } else {
+        f64::NAN
+    };
+    // ron_e = sqrt(a0) / a1: gradient (1 / (2 sqrt(a0) a1), -sqrt(a0) / a1^2).
+    let (d0, d1) = (1.0 / (2.0 * ron * a1), -ron / (a1 * a1));
+    let var_e = d0 * d0 * f.cov_ij(0, 0, sc)
+        + d1 * d1 * f.cov_ij(1, 1, sc)
+        + 2.0 * d0 * d1 * f.cov_ij(0, 1, sc);
+    if a0 <= 0.0 {
+        notes.push(format!(
+            "non-positive variance intercept a0 = {a0:.4} ADU^2"
+        ));
+    }
+    Derived {
+        gain: g,
+        gain_err: f.err(1, sc) / (a1 * a1),
+        gain_err_stat: f.err(1, false) / (a1 * a1),
+        ron_adu: ron,
+        ron_err_adu: ron_err,
+        ron_e: ron * g,
+        ron_err_e: var_e.sqrt(),
+        a00: a2,
+        a00_err: f.err(2, sc),
+    }
+}
+
+fn exp_approx_figures(f: &LsqFit, sc: bool, notes: &mut Vec<String>) -> Derived {
+    let (a00, g, n) = (f.params[0], f.params[1], f.params[2]);
+    let ron_e = if n > 0.0 { n.sqrt() } else { f64::NAN };
+    let ron_err_e = if n > 0.0 {
+        f.err(2, sc) / (2.0 * ron_e)
+    } else {
+        f64::NAN
+    };
+    // ron_adu = sqrt(n) / g: gradient wrt (g, n) = (-sqrt(n)/g^2, 1/(2 sqrt(n) g)).
+    let (dg, dn) = (-ron_e / (g * g), 1.0 / (2.0 * ron_e * g));
+    let var_adu = dg * dg * f.cov_ij(1, 1, sc)
+        + dn * dn * f.cov_ij(2, 2, sc)
+        + 2.0 * dg * dn * f.cov_ij(1, 2, sc);
+    if n <= 0.0 {
+        notes.push(format!("non-positive noise term n = {n:.4} e-^2"));
+    }
+    Derived {
+        gain: g,
+        gain_err: f.err(1, sc),
+        gain_err_stat: f.err(1, false),
+        ron_adu: ron_e / g,
+        ron_err_adu: var_adu.sqrt(),
+        ron_e,
+        ron_err_e,
+        a00,
+        a00_err: f.err(0, sc),
+    }
+}
+
+fn turnoff_of(last: Option<&PtcPoint>, found: bool, gain: f64) -> Turnoff {
+    match last {
         Some(p) => Turnoff {
-            found: turnoff_found,
+            found,
             mean_adu: p.mean_adu,
             var_adu2: p.var_adu2,
             mean_e: p.mean_adu * gain,
@@ -649,66 +791,57 @@ pub fn fit_ptc(points: &[PtcPoint], model: PtcModel, config: &PtcFitConfig) -> R
             var_adu2: f64::NAN,
             mean_e: f64::NAN,
         },
-    };
-    if !turnoff_found {
-        notes.push("no turn-off within the data".to_owned());
     }
+}
+
+/// The largest relative gain error that is not POORFIT: the reference's `poor_gain_rel_err`
+/// (1e-3), or `poor_gain_err_over_stat` times the error the pixel statistics allow
+/// (`gain_err_stat / gain`), whichever is larger. A 256 x 256 quadrant cannot give a gain to
+/// 1e-3 however good the data; its gain is poor when its error exceeds what its pixels allow.
+#[must_use]
+pub fn poor_gain_rel_err_limit(gain: f64, gain_err_stat: f64, config: &PtcFitConfig) -> f64 {
+    let stat = config.poor_gain_err_over_stat * gain_err_stat / gain;
+    if stat.is_finite() {
+        config.poor_gain_rel_err.max(stat)
+    } else {
+        config.poor_gain_rel_err
+    }
+}
+
+fn verdict(f: &LsqFit, d: &Derived, config: &PtcFitConfig, notes: &mut Vec<String>) -> FitQuality {
     let chi2_red = f.chi2_red();
     let mut quality = FitQuality::Ok;
     if !f.converged {
         notes.push("fit did not converge".to_owned());
         quality = FitQuality::BadFit;
     }
-    if !(gain > 0.0 && gain.is_finite() && gain_err.is_finite()) {
-        notes.push(format!("unphysical gain {gain} +/- {gain_err}"));
+    if !(d.gain > 0.0 && d.gain.is_finite() && d.gain_err.is_finite()) {
+        notes.push(format!("unphysical gain {} +/- {}", d.gain, d.gain_err));
         quality = FitQuality::BadFit;
     }
-    if quality == FitQuality::Ok {
-        let rel = gain_err / gain;
-        if rel > config.poor_gain_rel_err {
-            notes.push(format!(
-                "relative gain error {rel:.2e} > {:.2e}",
-                config.poor_gain_rel_err
-            ));
-            quality = FitQuality::PoorFit;
-        }
-        if chi2_red > config.poor_chi2_red {
-            notes.push(format!(
-                "reduced chi-square {chi2_red:.3} > {}",
-                config.poor_chi2_red
-            ));
-            quality = FitQuality::PoorFit;
-        }
+    if quality != FitQuality::Ok {
+        return quality;
     }
-    tracing::debug!(
-        ?model,
-        gain,
-        gain_err,
-        ron_adu,
-        n_used = used_points.len(),
-        ?quality,
-        "PTC fit"
-    );
-    Ok(PtcFit {
-        model,
-        gain_e_per_adu: gain,
-        gain_err_e_per_adu: gain_err,
-        ron_adu,
-        ron_err_adu,
-        ron_e,
-        ron_err_e,
-        a00_per_e: a00,
-        a00_err_per_e: a00_err,
-        params: f.params.clone(),
-        param_cov,
-        chi2_red,
-        n_points_used: used_points.len(),
-        n_points_total: n_total,
-        used,
-        turnoff,
-        quality,
-        notes,
-    })
+    let rel = d.gain_err / d.gain;
+    let limit = poor_gain_rel_err_limit(d.gain, d.gain_err_stat, config);
+    if rel > limit {
+        notes.push(format!(
+            "relative gain error {rel:.2e} > {limit:.2e} (the larger of {:.1e} and {} x the \
+             statistical {:.2e})",
+            config.poor_gain_rel_err,
+            config.poor_gain_err_over_stat,
+            d.gain_err_stat / d.gain
+        ));
+        quality = FitQuality::PoorFit;
+    }
+    if chi2_red > config.poor_chi2_red {
+        notes.push(format!(
+            "reduced chi-square {chi2_red:.3} > {}",
+            config.poor_chi2_red
+        ));
+        quality = FitQuality::PoorFit;
+    }
+    quality
 }
 
 fn bad_fit(model: PtcModel, n_total: usize, used: Vec<bool>, notes: Vec<String>) -> PtcFit {
@@ -716,6 +849,7 @@ fn bad_fit(model: PtcModel, n_total: usize, used: Vec<bool>, notes: Vec<String>)
         model,
         gain_e_per_adu: f64::NAN,
         gain_err_e_per_adu: f64::NAN,
+        gain_err_stat_e_per_adu: f64::NAN,
         ron_adu: f64::NAN,
         ron_err_adu: f64::NAN,
         ron_e: f64::NAN,

@@ -1,48 +1,10 @@
 //! Small robust statistics used by several modules.
 
-/// Median of a slice in place (mean of the two middle values for even lengths); NaN if empty.
-pub(crate) fn median_in_place(values: &mut [f64]) -> f64 {
-    let n = values.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    let mid = n / 2;
-    let (_, upper, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
-    let hi = *upper;
-    if n.is_multiple_of(2) {
-        let lo = values[..mid]
-            .iter()
-            .copied()
-            .fold(f64::NEG_INFINITY, f64::max);
-        0.5 * (lo + hi)
-    } else {
-        hi
-    }
-}
-
-/// Median of a slice (copied).
-pub(crate) fn median(values: &[f64]) -> f64 {
-    let mut v = values.to_vec();
-    median_in_place(&mut v)
-}
-
-/// Normal-consistent MAD scale (1.4826 x median absolute deviation from the median).
-pub(crate) fn mad_std(values: &[f64]) -> f64 {
-    let med = median(values);
-    let mut dev: Vec<f64> = values.iter().map(|v| (v - med).abs()).collect();
-    1.4826 * median_in_place(&mut dev)
-}
-
-/// Mean and (population) variance, accumulated in f64.
-pub(crate) fn mean_var(values: &[f64]) -> (f64, f64) {
-    let n = values.len();
-    if n == 0 {
-        return (f64::NAN, f64::NAN);
-    }
-    let mean = values.iter().sum::<f64>() / n as f64;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
-    (mean, var)
-}
+// One implementation of the f64 robust statistics: vison-ccd's `clip` module.
+pub(crate) use vison_ccd::clip::{
+    mad_std_f64 as mad_std, mean_var_f64 as mean_var, median_f64 as median,
+    median_f64_in_place as median_in_place,
+};
 
 /// Iterative sigma clipping about the mean (start: median / MAD); returns (mean, std, kept).
 /// `nsigma <= 0` disables clipping.

@@ -9,7 +9,7 @@ use crate::axis::format_tick;
 use crate::colormap::viridis;
 use crate::font::FAMILY;
 use crate::limits::ScaleLimits;
-use crate::render::{Blit, Figure, pe, render_png, render_svg};
+use crate::render::{Blit, BlitText, Figure, pe, render_png, render_svg};
 use crate::style::{label_px, title_px};
 
 /// Longest side kept for a panel after block averaging (the display never needs more).
@@ -26,6 +26,22 @@ pub struct ImagePanel {
     pub full_shape: (usize, usize),
     /// Colour limits `(lo, hi)` computed on the original data, `lo < hi`.
     pub limits: (f64, f64),
+    /// Labelled rectangles drawn over the image (e.g. quadrant sections).
+    pub outlines: Vec<Outline>,
+}
+
+/// A rectangle drawn over an image panel, in original data pixels, with an optional label
+/// written inside its top-left corner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outline {
+    /// Columns `[x0, x1)` in data pixels.
+    pub cols_px: (f64, f64),
+    /// Rows `[y0, y1)` in data pixels (row 0 at the bottom).
+    pub rows_px: (f64, f64),
+    /// Text written inside the top-left corner (empty: none).
+    pub label: String,
+    /// Line colour as RGB.
+    pub rgb: (u8, u8, u8),
 }
 
 impl ImagePanel {
@@ -36,6 +52,7 @@ impl ImagePanel {
             limits: limits.compute(data),
             full_shape: data.dim(),
             data: block_mean(data, MAX_SIDE_PX),
+            outlines: Vec::new(),
         }
     }
 }
@@ -87,6 +104,15 @@ impl ImagePlot {
         limits: ScaleLimits,
     ) -> Self {
         self.panels.push(ImagePanel::new(title, data, limits));
+        self
+    }
+
+    /// Adds outlines to the last panel added (no effect without panels).
+    #[must_use]
+    pub fn with_outlines(mut self, outlines: Vec<Outline>) -> Self {
+        if let Some(p) = self.panels.last_mut() {
+            p.outlines.extend(outlines);
+        }
         self
     }
 
@@ -321,12 +347,61 @@ fn draw_panel<DB: DrawingBackend>(
             rgb.extend_from_slice(&viridis((v - lo) / span));
         }
     }
+    let base = chart.plotting_area().get_base_pixel();
+    let texts = burn_outlines(panel, &mut rgb, (bw, bh), base, font);
     blits.push(Blit {
-        pos_px: chart.plotting_area().get_base_pixel(),
+        pos_px: base,
         size_px: (bw, bh),
         rgb,
+        texts,
     });
     Ok(y_px)
+}
+
+/// Draws the panel's outlines into its bitmap `rgb` (`size` pixels, placed at `base`) and
+/// returns their labels as texts to write over it.
+fn burn_outlines(
+    panel: &ImagePanel,
+    rgb: &mut [u8],
+    (bw, bh): (u32, u32),
+    base: (i32, i32),
+    font: u32,
+) -> Vec<BlitText> {
+    let (rows_full, cols_full) = panel.full_shape;
+    if rows_full == 0 || cols_full == 0 || bw == 0 || bh == 0 {
+        return Vec::new();
+    }
+    let (w, h) = (i64::from(bw), i64::from(bh));
+    let px = |x: f64| ((x / cols_full as f64 * w as f64).round() as i64).clamp(0, w - 1);
+    let py = |y: f64| ((h as f64 - y / rows_full as f64 * h as f64).round() as i64).clamp(0, h - 1);
+    let mut put = |x: i64, y: i64, c: (u8, u8, u8)| {
+        let k = ((y * w + x) * 3) as usize;
+        if let Some(p) = rgb.get_mut(k..k + 3) {
+            p.copy_from_slice(&[c.0, c.1, c.2]);
+        }
+    };
+    let mut texts = Vec::new();
+    for o in &panel.outlines {
+        let (x0, x1) = (px(o.cols_px.0), px(o.cols_px.1).max(px(o.cols_px.0)));
+        let (y1, y0) = (py(o.rows_px.0), py(o.rows_px.1));
+        for x in x0..=x1 {
+            put(x, y0, o.rgb);
+            put(x, y1, o.rgb);
+        }
+        for y in y0..=y1 {
+            put(x0, y, o.rgb);
+            put(x1, y, o.rgb);
+        }
+        if !o.label.is_empty() {
+            texts.push(BlitText {
+                text: o.label.clone(),
+                pos_px: (base.0 + x0 as i32 + 4, base.1 + y0 as i32 + 3),
+                size_px: font + 2,
+                rgb: o.rgb,
+            });
+        }
+    }
+    texts
 }
 
 /// Text and placement of a colour bar.
@@ -396,6 +471,7 @@ fn draw_colour_bar<DB: DrawingBackend>(
         pos_px: chart.plotting_area().get_base_pixel(),
         size_px: (bw, bh),
         rgb,
+        texts: Vec::new(),
     });
     Ok(())
 }

@@ -30,7 +30,7 @@ pub use fit::{FitAxes, FitPlot};
 pub use grid::PlotGrid;
 pub use histogram::{HistSeries, Histogram};
 pub use html::{escape_html, is_relative_href, render_html, write_html};
-pub use image::{ImagePanel, ImagePlot};
+pub use image::{ImagePanel, ImagePlot, Outline};
 pub use limits::ScaleLimits;
 pub use model::{
     Block, Cell, ComplianceCell, ComplianceMatrix, DataTable, Figure, FigureData, Flag, FlagList,

@@ -22,6 +22,35 @@ pub(crate) struct Blit {
     pub(crate) size_px: (u32, u32),
     /// Row-major RGB bytes, `3 * w * h` long.
     pub(crate) rgb: Vec<u8>,
+    /// Text written over the bitmap once it is placed.
+    pub(crate) texts: Vec<BlitText>,
+}
+
+/// A text drawn over a placed [`Blit`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BlitText {
+    /// Text.
+    pub(crate) text: String,
+    /// Upper-left corner in figure pixels.
+    pub(crate) pos_px: (i32, i32),
+    /// Font size in pixels.
+    pub(crate) size_px: u32,
+    /// Colour.
+    pub(crate) rgb: (u8, u8, u8),
+}
+
+/// Draws the texts of the blits (after the bitmaps were copied).
+fn draw_blit_texts<DB: DrawingBackend>(
+    name: &str,
+    area: &DrawingArea<DB, Shift>,
+    blits: &[Blit],
+) -> Result<(), Error> {
+    for t in blits.iter().flat_map(|b| &b.texts) {
+        let colour = RGBColor(t.rgb.0, t.rgb.1, t.rgb.2);
+        let style = TextStyle::from((crate::font::FAMILY, t.size_px).into_font()).color(&colour);
+        pe(name, area.draw(&Text::new(t.text.clone(), t.pos_px, style)))?;
+    }
+    Ok(())
 }
 
 /// A figure that can draw itself on any plotters drawing area.
@@ -74,6 +103,11 @@ pub(crate) fn render_png<F: Figure>(
     for b in &blits {
         copy_blit(&mut rgb, width_px, height_px, b);
     }
+    if blits.iter().any(|b| !b.texts.is_empty()) {
+        let root = BitMapBackend::with_buffer(&mut rgb, (width_px, height_px)).into_drawing_area();
+        draw_blit_texts(name, &root, &blits)?;
+        pe(name, root.present())?;
+    }
     encode_png(name, &rgb, width_px, height_px)
 }
 
@@ -110,6 +144,20 @@ pub(crate) fn render_svg<F: Figure>(
             b.size_px.1,
             base64::engine::general_purpose::STANDARD.encode(png)
         ));
+    }
+    if blits.iter().any(|b| !b.texts.is_empty()) {
+        let mut texts = String::new();
+        {
+            let root =
+                SVGBackend::with_string(&mut texts, (width_px, height_px)).into_drawing_area();
+            draw_blit_texts(name, &root, &blits)?;
+            pe(name, root.present())?;
+        }
+        let texts = scale_font_sizes(&texts, 1.24);
+        // Keep the body of the second document only.
+        if let (Some(a), Some(b)) = (texts.find('>'), texts.rfind("</svg>")) {
+            images.push_str(&texts[a + 1..b]);
+        }
     }
     match svg.rfind("</svg>") {
         Some(end) => svg.insert_str(end, &images),
@@ -214,6 +262,7 @@ mod tests {
             pos_px: (2, -1),
             size_px: (3, 2),
             rgb: (0..18).collect(),
+            texts: Vec::new(),
         };
         copy_blit(&mut dst, 4, 3, &b);
         // Only source row 1, columns 0..2 land at canvas row 0, columns 2..4.

@@ -5,9 +5,6 @@ use std::path::PathBuf;
 /// Errors of the vison-sim crate.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A test name not in [`vison_testdefs::known_tests`].
-    #[error("unknown test `{0}`")]
-    UnknownTest(String),
     /// An ELVIS version string that cannot be parsed or is not supported.
     #[error("unsupported ELVIS version `{0}`")]
     ElvisVersion(String),
@@ -33,14 +30,6 @@ pub enum Error {
         /// File concerned.
         path: PathBuf,
         /// What is wrong (with line/row/column/key).
-        msg: String,
-    },
-    /// Error writing an .xlsx file.
-    #[error("{path}: xlsx write error: {msg}")]
-    XlsxWrite {
-        /// File concerned.
-        path: PathBuf,
-        /// Underlying message.
         msg: String,
     },
     /// A test-definition problem (unknown test, bad option).

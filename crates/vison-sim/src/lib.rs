@@ -14,7 +14,7 @@ pub mod faults;
 pub mod truth;
 
 pub use campaign::{
-    CampaignConfig, CampaignPlan, CampaignReport, SimSize, campaign_test_options,
+    CampaignConfig, CampaignPlan, CampaignReport, LampShutter, SimSize, campaign_test_options,
     generate_campaign, plan_campaign, write_campaign,
 };
 pub use faults::FaultKind;

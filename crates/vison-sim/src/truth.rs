@@ -35,6 +35,10 @@ pub struct Truth {
     pub faults: Vec<FaultTruth>,
 }
 
+fn chamber_shutter() -> String {
+    "chamber".into()
+}
+
 /// Generator settings recorded in the truth file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GeneratorTruth {
@@ -56,6 +60,10 @@ pub struct GeneratorTruth {
     pub elvis: String,
     /// Chamber (OGSE) profile name.
     pub chamber: String,
+    /// Lamp time base: `chamber` (the lamp is on for the chamber's shutter-calibrated actual
+    /// time, the default) or `none` (exactly the commanded time); `--shutter`.
+    #[serde(default = "chamber_shutter")]
+    pub shutter: String,
     /// Tests in campaign order.
     pub tests: Vec<String>,
     /// First ObsID.

@@ -6,3 +6,4 @@ mod fits_io;
 mod fuzz;
 mod malformed;
 mod recovery;
+mod zscale_oracle;

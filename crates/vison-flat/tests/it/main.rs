@@ -4,5 +4,6 @@ mod covariance;
 mod flatfield;
 mod golden;
 mod nonlinearity;
+mod ptc_linearity;
 mod ptc_synthetic;
 mod sim;

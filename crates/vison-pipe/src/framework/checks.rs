@@ -1,7 +1,10 @@
 //! The `check` step (reference 4.1 `check_data`): per frame and quadrant offsets, noise,
 //! saturation and lost pixels, then flags and compliance against the performance limits.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Expected fluence (fraction of full well) from which an exposure saturates by design.
+const SATURATING_FLUENCE: f64 = 0.9;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
@@ -140,12 +143,20 @@ pub(crate) fn run_check(env: &TaskEnv<'_>, ingest: &IngestState) -> Result<Check
         })
         .collect();
     exclude_odd_geometry(&mut frames);
+    // Exposures the script takes at or beyond 90 % of full well saturate by design (PTC/NL
+    // tops, persistence spots): the saturation check is for the others.
+    let saturating: BTreeSet<i64> = ingest
+        .exposures
+        .iter()
+        .filter(|e| e.fluence_frac.is_some_and(|f| f >= SATURATING_FLUENCE))
+        .map(|e| e.obsid)
+        .collect();
     let mut st = CheckState {
         frames,
         compliance: BTreeMap::new(),
         flags: Flags::new(),
     };
-    evaluate(&mut st, env);
+    evaluate(&mut st, env, &saturating);
     Ok(st)
 }
 
@@ -184,7 +195,7 @@ fn exclude_odd_geometry(frames: &mut [FrameCheck]) {
 
 /// Per-frame limits -> flags with reasons (aggregated per CCD/quadrant), and the compliance
 /// tables (mean over exposures per CCD/quadrant).
-fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>) {
+fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, saturating: &BTreeSet<i64>) {
     let kind = env.frames;
     let lim = &env.cfg.limits;
     let mut flags = Flags::new();
@@ -252,11 +263,11 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>) {
             (
                 "saturation",
                 vec![Flag::SATURATION, Flag::POORQUALDATA],
-                "saturated fraction of the image area",
+                "saturated fraction of the image area (exposures below 90 % of full well)",
                 "fraction",
                 |q| q.saturated_frac,
                 Box::new(move |_, _| (lim.saturation_frac[0], lim.saturation_frac[1])),
-                all(),
+                Box::new(move |f: &FrameCheck| !saturating.contains(&f.obsid)),
             ),
         ];
         if kind == FrameKind::Dark {

@@ -108,9 +108,14 @@ pub struct CalibrationConfig {
     /// exposures of that wavelength are divided by it. Default: none.
     pub master_flats: BTreeMap<String, String>,
     /// Shutter calibration of the test chamber (commanded to actual exposure time), used on
-    /// the exposure-time axis of NL0x and the PTC linearisation: `B` (chamber B's embedded
-    /// table, the default), `none` (commanded times), or a file of `commanded actual` lines.
+    /// the exposure-time axis of NL0x and FLATFLUX00 (never to rescale PTC variances): `none`
+    /// (commanded times, the default: nothing is known of the chamber), `B` (chamber B's table,
+    /// embedded in vison-ogse), or a file of `commanded actual` lines.
     pub shutter: String,
+    /// Non-linearity correction applied before the PTC fits (PTC0x, BF01): an NL0x product
+    /// `EUC_NLCORR_<test>.json` (`{"CCD1": {"E": {"coefficients": [...], "valid_min_adu": ..,
+    /// "valid_max_adu": ..}, ...}, ...}`); none by default (the PTC is fitted as measured).
+    pub nonlinearity: Option<PathBuf>,
 }
 
 impl Default for CalibrationConfig {
@@ -122,7 +127,8 @@ impl Default for CalibrationConfig {
             master_bias: "auto".into(),
             cosmetic_mask: "none".into(),
             master_flats: BTreeMap::new(),
-            shutter: "B".into(),
+            shutter: "none".into(),
+            nonlinearity: None,
         }
     }
 }
@@ -332,6 +338,9 @@ impl SessionConfig {
             fix(p);
         }
         if let Some(p) = self.calibration.gains_file.as_mut() {
+            fix(p);
+        }
+        if let Some(p) = self.calibration.nonlinearity.as_mut() {
             fix(p);
         }
         let sh = &self.calibration.shutter;

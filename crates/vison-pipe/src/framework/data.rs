@@ -128,6 +128,10 @@ pub struct ExposureRef {
     pub vend: i64,
     /// Filter index (`wave`).
     pub wave: Option<i64>,
+    /// Expected fluence as a fraction of full well (exposure time over the chamber's time to
+    /// full well at the exposure's filter), for illuminated tests.
+    #[serde(default)]
+    pub fluence_frac: Option<f64>,
     /// Script column label (`col001` ...).
     pub label: String,
     /// Frames per CCD present in the EXP_LOG.
@@ -170,6 +174,21 @@ pub fn test_definition(test: &str, sel: &SelectConfig, elvis: ElvisVersion) -> R
         opts.elvis = v;
     }
     Ok(vison_testdefs::test_def(test, &opts)?)
+}
+
+/// Expected fluence of an exposure as a fraction of full well: exposure time over the time to
+/// full well of the test's source (`flat` or `point`) at the exposure's filter, in the chamber
+/// of the test definitions. `None` without a source, filter or exposure time.
+fn expected_fluence(def: &TestDef, wave: Option<i64>, exptime_s: Option<f64>) -> Option<f64> {
+    let source = def.columns.first()?.get("source")?.to_string();
+    let profile = vison_ogse::OgseProfile::default_chamber();
+    let wl = profile.wavelength_of_filter(u8::try_from(wave?).ok()?)?;
+    let t_fwc = match source.trim_matches('"') {
+        "flat" => profile.t_fwc_flat_s(wl).ok()?,
+        "point" => profile.t_fwc_point_s(wl).ok()?,
+        _ => return None,
+    };
+    Some(exptime_s? / t_fwc).filter(|f| f.is_finite())
 }
 
 fn cell_text(v: &Value) -> Option<String> {
@@ -223,6 +242,7 @@ pub fn ingest_test(
     let mut hk_listing: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
     let mut by_obsid: BTreeMap<i64, ExposureRef> = BTreeMap::new();
     let mut per_ccd: BTreeMap<u8, Vec<ObservedExposure>> = BTreeMap::new();
+    let mut seen: std::collections::BTreeSet<(i64, u8)> = std::collections::BTreeSet::new();
     for &i in &rows {
         let Some(r) = data.log.rows().get(i) else {
             continue;
@@ -230,6 +250,17 @@ pub fn ingest_test(
         let Some(obsid) = r.obsid() else { continue };
         let dir = data.dir_of_row(i);
         let ccd = r.ccd().unwrap_or(0);
+        // A repeated (ObsID, CCD) row is one exposure logged twice: the first row counts.
+        if !seen.insert((obsid, ccd)) {
+            flags.raise(
+                Flag::BADDATA,
+                format!(
+                    "ObsID {obsid} CCD{ccd}: repeated EXP_LOG row (row {} of the logs) ignored; the first row is used",
+                    i + 1
+                ),
+            );
+            continue;
+        }
         per_ccd.entry(ccd).or_default().push(observed(r));
         let e = by_obsid.entry(obsid).or_insert_with(|| {
             let listing = hk_listing.entry(dir.clone()).or_insert_with(|| {
@@ -262,6 +293,7 @@ pub fn ingest_test(
                     .or_else(|| r.get_i64("Vend"))
                     .unwrap_or(2086),
                 wave: r.wave(),
+                fluence_frac: expected_fluence(def, r.wave(), r.exptime_s()),
                 label: String::new(),
                 frames: Vec::new(),
                 hk_file,

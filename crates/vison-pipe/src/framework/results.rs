@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use vison_ccd::Quadrant;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::framework::analysis::{Analysis, ExposureSummary, QuadFigures, TestResults};
 use crate::framework::atomic::{write_atomic, write_json_atomic};
 use crate::framework::flags::Flag;
@@ -183,8 +183,13 @@ fn csv_num(v: f64) -> String {
     }
 }
 
-/// `results.csv`: one row per exposure, CCD and quadrant.
-pub(crate) fn build_csv(env: &TaskEnv<'_>, state: &TaskState, analysis: &Analysis) -> String {
+/// `results.csv`: one row per exposure, CCD and quadrant (RFC 4180 quoting by `csv`; empty
+/// cells for NaN).
+pub(crate) fn build_csv(
+    env: &TaskEnv<'_>,
+    state: &TaskState,
+    analysis: &Analysis,
+) -> Result<String> {
     let base = [
         "offset_prescan_adu",
         "offset_image_adu",
@@ -204,19 +209,27 @@ pub(crate) fn build_csv(env: &TaskEnv<'_>, state: &TaskState, analysis: &Analysi
         .collect();
     extra_cols.sort();
     extra_cols.dedup();
-    let mut out = String::from("test,obsid,ccd,quadrant,label,exptime_s,usable");
-    for c in base
-        .iter()
-        .map(|s| s.to_string())
-        .chain(extra_cols.iter().cloned())
-    {
-        out.push(',');
-        out.push_str(&c);
-    }
-    out.push('\n');
-    let Some(chk) = state.check.as_ref() else {
-        return out;
+    let path = env.test_dir.join("results.csv");
+    let csv_err = |e: csv::Error| Error::Json {
+        path: path.clone(),
+        detail: format!("CSV: {e}"),
     };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = [
+        "test",
+        "obsid",
+        "ccd",
+        "quadrant",
+        "label",
+        "exptime_s",
+        "usable",
+    ]
+    .iter()
+    .chain(base.iter())
+    .map(|s| s.to_string())
+    .collect();
+    header.extend(extra_cols.iter().cloned());
+    w.write_record(&header).map_err(csv_err)?;
     let labels: BTreeMap<i64, String> = state
         .ingest
         .as_ref()
@@ -227,11 +240,10 @@ pub(crate) fn build_csv(env: &TaskEnv<'_>, state: &TaskState, analysis: &Analysi
                 .collect()
         })
         .unwrap_or_default();
-    for f in &chk.frames {
+    for f in state.check.iter().flat_map(|c| &c.frames) {
         for q in Quadrant::ALL {
             let qn = q.name();
-            let c = f.quads.get(qn);
-            let vals: Vec<f64> = match c {
+            let vals: Vec<f64> = match f.quads.get(qn) {
                 Some(c) => vec![
                     c.offset_pre_adu,
                     c.offset_img_adu,
@@ -247,30 +259,29 @@ pub(crate) fn build_csv(env: &TaskEnv<'_>, state: &TaskState, analysis: &Analysi
                 None => vec![f64::NAN; base.len()],
             };
             let extra = analysis.per_exposure.get(&(f.obsid, f.ccd, qn.to_string()));
-            out.push_str(&format!(
-                "{},{},CCD{},{},{},{},{}",
-                env.test,
-                f.obsid,
-                f.ccd,
-                qn,
-                labels.get(&f.obsid).map(String::as_str).unwrap_or(""),
+            let mut row = vec![
+                env.test.clone(),
+                f.obsid.to_string(),
+                format!("CCD{}", f.ccd),
+                qn.to_string(),
+                labels.get(&f.obsid).cloned().unwrap_or_default(),
                 csv_num(f.exptime_s),
-                f.usable
-            ));
-            for v in vals {
-                out.push(',');
-                out.push_str(&csv_num(v));
-            }
-            for col in &extra_cols {
-                out.push(',');
-                out.push_str(&csv_num(
-                    extra.and_then(|m| m.get(col)).copied().unwrap_or(f64::NAN),
-                ));
-            }
-            out.push('\n');
+                f.usable.to_string(),
+            ];
+            row.extend(vals.into_iter().map(csv_num));
+            row.extend(
+                extra_cols.iter().map(|col| {
+                    csv_num(extra.and_then(|m| m.get(col)).copied().unwrap_or(f64::NAN))
+                }),
+            );
+            w.write_record(&row).map_err(csv_err)?;
         }
     }
-    out
+    let bytes = w.into_inner().map_err(|e| Error::Json {
+        path: path.clone(),
+        detail: format!("CSV: {e}"),
+    })?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Writes `results.json`, `results.csv`, the figures and `report.html` of a test.
@@ -325,7 +336,7 @@ fn finish_outputs(
     write_json_atomic(&env.test_dir.join("results.json"), &results)?;
     write_atomic(
         &env.test_dir.join("results.csv"),
-        build_csv(env, state, &analysis).as_bytes(),
+        build_csv(env, state, &analysis)?.as_bytes(),
     )?;
     crate::framework::report::write_test_report(task, env, state, &analysis, &results)?;
     Ok(())

@@ -68,7 +68,49 @@ pub(crate) fn config_from_truth(truth: &Truth, dir: &Path) -> SessionConfig {
     cfg.limits.offsets_file = Some(p);
     cfg.limits.ron_adu = [0.5, 2.0];
     cfg.calibration.gains_e_per_adu = gains;
+    // The simulator lights the lamp for chamber B's shutter-table time.
+    cfg.calibration.shutter = "B".into();
+    cfg.calibration.nonlinearity = Some(nl_product_from_truth(truth, dir));
     cfg
+}
+
+/// The simulator's output non-linearity as an NL0x product (`calibration.nonlinearity`, the
+/// format of `EUC_NLCORR_<test>.json`): the correction NL01 measures, here fitted by
+/// vison-flat's non-linearity code to noise-free signals of each quadrant's true curve, so
+/// that the PTC tests do not depend on an NL01 run.
+pub(crate) fn nl_product_from_truth(truth: &Truth, dir: &Path) -> PathBuf {
+    use vison_flat::nonlin::{FrameRole, NonlinConfig, NonlinFrame, fit_nonlinearity};
+    let cfg = NonlinConfig {
+        fit_max_adu: 66_000.0,
+        ..NonlinConfig::default()
+    };
+    let mut out: BTreeMap<String, BTreeMap<String, vison_flat::nonlin::NonlinCorrection>> =
+        BTreeMap::new();
+    for (ccd, qs) in &truth.ccds {
+        for (q, t) in qs {
+            let (c1, c2) = (t.nonlinearity.c1, t.nonlinearity.c2);
+            let frames: Vec<NonlinFrame> = (1..=44)
+                .map(|k| {
+                    let x = 1500.0 * f64::from(k);
+                    NonlinFrame {
+                        role: FrameRole::Fluence,
+                        exptime_s: f64::from(k),
+                        time_s: 60.0 * f64::from(k),
+                        signal_adu: vison_sim::effects::nonlinear_adu(x, c1, c2),
+                        signal_err_adu: 1e-5 * x,
+                        filter: 0,
+                    }
+                })
+                .collect();
+            let r = fit_nonlinearity(&frames, &cfg).unwrap();
+            out.entry(ccd.clone())
+                .or_default()
+                .insert(q.clone(), r.correction);
+        }
+    }
+    let p = dir.join("EUC_NLCORR_TRUTH.json");
+    std::fs::write(&p, serde_json::to_string_pretty(&out).unwrap()).unwrap();
+    p
 }
 
 /// Runs a session; returns its folder.

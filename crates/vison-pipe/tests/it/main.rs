@@ -5,6 +5,8 @@ mod common;
 mod faults;
 mod flatfam;
 mod flatfam_variants;
+mod ptc_independent;
+mod schema;
 mod sessions;
 mod truth;
 mod watch;

@@ -143,30 +143,43 @@ fn injection_tests_are_checked_with_their_quick_statistics() {
     // A clean campaign: no flags (the zero-exposure injection frames get no bias check).
     assert_eq!(r.status, "ok", "{:?}", r.flag_reasons);
     assert!(s.join("CHINJ01/report.html").is_file());
-    // The quick injection level equals the injected level (mean over the injected exposures).
+    // The quick injection level of every injected exposure and quadrant equals the injected
+    // level (after the simulated non-linearity), read from results.csv.
+    let csv = std::fs::read_to_string(s.join("CHINJ01/results.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (c_obs, c_ccd, c_q, c_med) = (
+        col("obsid"),
+        col("ccd"),
+        col("quadrant"),
+        col("inject_median_adu"),
+    );
     let mut n = 0;
-    for (ccd, qs) in &c.truth.ccds {
-        for q in qs.keys() {
-            let levels: Vec<f64> = c
-                .truth
-                .frames
-                .values()
-                .filter_map(|f| f.ccds.get(ccd)?.quads.get(q)?.injection_adu)
-                .filter(|l| *l > 40.0)
-                .collect();
-            let got = get(&r, ccd, q, "mean_inject_median_adu");
-            if levels.is_empty() {
-                continue;
-            }
-            let want = levels.iter().sum::<f64>() / levels.len() as f64;
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        let Ok(got) = f[c_med].parse::<f64>() else {
+            continue;
+        };
+        let (ccd, q) = (f[c_ccd], f[c_q]);
+        let Some(level) = c.truth.frames[f[c_obs]].ccds[ccd].quads[q].injection_adu else {
+            panic!(
+                "ObsID {} {ccd} {q}: injection {got} ADU measured, none injected",
+                f[c_obs]
+            );
+        };
+        let nl = &c.truth.ccds[ccd][q].nonlinearity;
+        let want = vison_sim::effects::nonlinear_adu(level, nl.c1, nl.c2);
+        if want > 100.0 {
             assert!(
-                (got / want - 1.0).abs() < 0.05,
-                "{ccd} {q}: {got} vs {want}"
+                (got / want - 1.0).abs() < 0.02,
+                "ObsID {} {ccd} {q}: {got} vs {want}",
+                f[c_obs]
             );
             n += 1;
         }
     }
-    assert!(n >= 6, "{n} quadrants compared");
+    assert!(n >= 50, "{n} injected exposures compared");
 }
 
 #[test]
@@ -277,4 +290,62 @@ fn an_error_that_stops_the_run_is_recorded_in_the_session() {
     assert_eq!(rec.tests[0].status, "not_run");
     let index = std::fs::read_to_string(out.join("fatal/index.html")).unwrap();
     assert!(index.contains("EXP_LOG"));
+}
+
+#[test]
+fn a_repeated_explog_row_and_an_impossible_header_are_flagged_not_fatal() {
+    let c = campaign(&["BIAS01"], &[], 6);
+    let (day, fits) = day_and_frames(&c);
+    // 1. The last EXP_LOG row logged twice.
+    let explog = std::fs::read_dir(&day)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("EXP_LOG")
+        })
+        .unwrap();
+    let text = std::fs::read_to_string(&explog).unwrap();
+    let last = text
+        .lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap()
+        .to_string();
+    std::fs::write(&explog, format!("{}\n{last}\n", text.trim_end())).unwrap();
+    // 2. NAXIS1 = -1 in the image extension of one frame (fitsio-pure alone would panic).
+    let bad = &fits[1];
+    let mut bytes = std::fs::read(bad).unwrap();
+    let at = (2880..bytes.len() - 80)
+        .step_by(80)
+        .find(|&k| bytes[k..k + 8] == *b"NAXIS1  ")
+        .unwrap();
+    bytes[at + 10..at + 30].copy_from_slice(format!("{:>20}", -1).as_bytes());
+    std::fs::write(bad, &bytes).unwrap();
+
+    let out = c.dir.path().join("out");
+    let cfg = config_from_truth(&c.truth, c.dir.path());
+    let s = run(&c.root(), &["BIAS01"], &out, cfg, "damaged");
+    let r = results(&s, "BIAS01");
+    let reasons = |f: &str| r.flag_reasons.0.get(f).cloned().unwrap_or_default();
+    assert!(
+        reasons("BADDATA")
+            .iter()
+            .any(|m| m.contains("repeated EXP_LOG row")),
+        "{:?}",
+        r.flag_reasons
+    );
+    let name = bad.file_name().unwrap().to_string_lossy().to_string();
+    assert!(
+        reasons("BADDATA")
+            .iter()
+            .any(|m| m.contains(&name) && m.contains("NAXIS1")),
+        "{:?}",
+        r.flag_reasons
+    );
+    // The repeated row is not a missing or extra exposure.
+    assert!(reasons("MISSDATA").is_empty(), "{:?}", r.flag_reasons);
+    assert!(get(&r, "CCD1", "G", "ron_adu").is_finite());
 }

@@ -119,11 +119,48 @@ pub struct CampaignConfig {
     pub faults: Vec<FaultKind>,
     /// Chamber profile.
     pub ogse: OgseProfile,
+    /// Lamp time base.
+    pub shutter: LampShutter,
+}
+
+/// How long the lamp lights a flat or spot exposure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LampShutter {
+    /// The chamber's shutter-calibrated actual time (`OgseProfile::shutter`), as in the lab.
+    #[default]
+    Chamber,
+    /// Exactly the commanded EXP_LOG time (an ideal shutter).
+    None,
+}
+
+impl LampShutter {
+    /// `chamber` or `none`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LampShutter::Chamber => "chamber",
+            LampShutter::None => "none",
+        }
+    }
+}
+
+impl std::str::FromStr for LampShutter {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.trim() {
+            "chamber" => Ok(LampShutter::Chamber),
+            "none" => Ok(LampShutter::None),
+            other => Err(Error::Option {
+                test: "campaign".into(),
+                msg: format!("unknown shutter `{other}` (chamber or none)"),
+            }),
+        }
+    }
 }
 
 impl CampaignConfig {
     /// Defaults: seed 1, small size, ELVIS 7.5.X, start 19 Jan 2018 07:00:00 (the reference
-    /// generator's), first ObsID 1000, no faults, the real chamber-B profile.
+    /// generator's), first ObsID 1000, no faults, the real chamber-B profile and its shutter.
     pub fn new(tests: Vec<String>, out_dir: impl Into<PathBuf>) -> Self {
         let start = NaiveDate::from_ymd_opt(2018, 1, 19)
             .and_then(|d| d.and_hms_opt(7, 0, 0))
@@ -138,6 +175,7 @@ impl CampaignConfig {
             first_obsid: 1000,
             faults: Vec::new(),
             ogse: OgseProfile::default_chamber(),
+            shutter: LampShutter::Chamber,
         }
     }
 }
@@ -420,6 +458,7 @@ pub fn write_campaign(
             voverscan_px: g.voverscan_px,
             elvis: cfg.elvis.as_str().into(),
             chamber: cfg.ogse.name.clone(),
+            shutter: cfg.shutter.name().into(),
             tests: cfg.tests.clone(),
             first_obsid: cfg.first_obsid,
             start: vison_explog::format_elvis_datetime(cfg.start),

@@ -234,6 +234,11 @@ pub(crate) fn plan_exposures(
     g: &FrameGeometry,
 ) -> Result<Vec<PlannedExposure>, Error> {
     let opts = campaign_test_options(cfg.elvis, &cfg.ogse);
+    // The lamp's time base: the chamber's shutter calibration, or the commanded time.
+    let mut lamp_ogse = cfg.ogse.clone();
+    if cfg.shutter == super::LampShutter::None {
+        lamp_ogse.shutter.points_s.clear();
+    }
     let mut out: Vec<PlannedExposure> = Vec::new();
     let mut t_s = 0.0_f64;
     let mut obsid = cfg.first_obsid;
@@ -247,7 +252,7 @@ pub(crate) fn plan_exposures(
                 test: name.clone(),
                 msg: format!("exposure refers to missing column {}", spec.label),
             })?;
-            let physics = physics_of(&col.values, spec.shutter_open, &cfg.ogse, g)?;
+            let physics = physics_of(&col.values, spec.shutter_open, &lamp_ogse, g)?;
             let duration_s = exposure_duration_s(col);
             let repeats = if want_extra && ti == 0 && k + 1 == n_specs {
                 2
@@ -275,4 +280,36 @@ pub(crate) fn plan_exposures(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::LampShutter;
+
+    #[test]
+    fn lamp_time_base_follows_the_shutter_option() {
+        let mut cfg = CampaignConfig::new(vec!["PTC01".into()], "unused");
+        let g = FrameGeometry::small();
+        let chamber = plan_exposures(&cfg, &g).unwrap();
+        cfg.shutter = LampShutter::None;
+        let none = plan_exposures(&cfg, &g).unwrap();
+        assert_eq!(chamber.len(), none.len());
+        let mut longer = 0;
+        for (c, n) in chamber.iter().zip(&none) {
+            // Commanded time: the flat level follows it exactly.
+            assert_eq!(n.physics.exptime_actual_s, n.physics.exptime_s);
+            assert_eq!(c.physics.exptime_s, n.physics.exptime_s);
+            if c.physics.exptime_actual_s > c.physics.exptime_s {
+                longer += 1;
+                let ratio = c.physics.flat_level_e / n.physics.flat_level_e;
+                let want = c.physics.exptime_actual_s / c.physics.exptime_s;
+                assert!((ratio - want).abs() < 1e-12, "{ratio} vs {want}");
+            }
+        }
+        // Chamber B's shutter opens longer than commanded at the PTC's exposure times.
+        assert!(longer > 0);
+        assert_eq!("none".parse::<LampShutter>().ok(), Some(LampShutter::None));
+        assert!("open".parse::<LampShutter>().is_err());
+    }
 }

@@ -63,21 +63,7 @@ pub fn add_cosmic_rays<R: Rng + ?Sized>(
 }
 
 fn poisson_count<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> usize {
-    if mean <= 0.0 {
-        return 0;
-    }
-    if mean > 50.0 {
-        let z = super::noise::standard_normal(rng);
-        return (mean + mean.sqrt() * z).round().max(0.0) as usize;
-    }
-    let limit = (-mean).exp();
-    let mut k = 0;
-    let mut p: f64 = rng.random();
-    while p > limit {
-        k += 1;
-        p *= rng.random::<f64>();
-    }
-    k
+    super::noise::poisson(mean, rng) as usize
 }
 
 #[cfg(test)]

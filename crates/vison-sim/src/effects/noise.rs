@@ -28,7 +28,7 @@ pub fn add_shot_noise<R: Rng + ?Sized>(charge: &mut Array2<f32>, rng: &mut R) ->
         }
         n += 1;
         *v = if lambda < GAUSS_LIMIT_E {
-            poisson_small(f64::from(lambda), rng) as f32
+            poisson(f64::from(lambda), rng) as f32
         } else {
             let z: f32 = StandardNormal.sample(rng);
             (lambda + lambda.sqrt() * z).round().max(0.0)
@@ -37,15 +37,9 @@ pub fn add_shot_noise<R: Rng + ?Sized>(charge: &mut Array2<f32>, rng: &mut R) ->
     n
 }
 
-fn poisson_small<R: Rng + ?Sized>(lambda: f64, rng: &mut R) -> u32 {
-    let limit = (-lambda).exp();
-    let mut k = 0u32;
-    let mut p: f64 = rng.random();
-    while p > limit {
-        k += 1;
-        p *= rng.random::<f64>();
-    }
-    k
+/// A Poisson deviate of mean `lambda` (`rand_distr`; 0 for a mean that is not positive).
+pub(crate) fn poisson<R: Rng + ?Sized>(lambda: f64, rng: &mut R) -> f64 {
+    rand_distr::Poisson::new(lambda).map_or(0.0, |d| d.sample(rng))
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use vison_ogse::ShutterCalibration;
 use crate::error::{Error, Result};
 use crate::framework::analysis::Analysis;
 use crate::framework::flags::{Flag, Flags};
-use crate::framework::frames::{exposures, image_area, prepared};
+use crate::framework::frames::{calibrated, exposures, image_area};
 use crate::framework::report::{Plot, figure};
 use crate::framework::state::TaskState;
 use crate::framework::task::{Task, TaskEnv};
@@ -132,7 +132,6 @@ fn column_comments(env: &TaskEnv<'_>) -> BTreeMap<String, String> {
 
 /// Image-area signal of every usable frame and quadrant of a test.
 pub(crate) fn measure_signals(env: &TaskEnv<'_>, st: &TaskState) -> Result<Vec<NlSignal>> {
-    let prep = &env.cfg.preprocessing;
     let mut jobs = Vec::new();
     for ccd in 1..=3u8 {
         jobs.extend(exposures(st, ccd)?.into_iter().map(|e| (ccd, e)));
@@ -140,7 +139,7 @@ pub(crate) fn measure_signals(env: &TaskEnv<'_>, st: &TaskState) -> Result<Vec<N
     let out: Vec<Result<Vec<NlSignal>>> = jobs
         .par_iter()
         .map(|(ccd, e)| {
-            let f = prepared(e, prep)?;
+            let f = calibrated(e, env)?;
             Ok(Quadrant::ALL
                 .into_iter()
                 .map(|q| {

@@ -2,8 +2,10 @@
 //! quadrant the difference image gives the mean, variance and pixel covariances
 //! (`vison_flat::covariance`); per quadrant the gain and read noise come from vison's quadratic
 //! fit, the Astier et al. (2019) exponential approximation and the full covariance model, with
-//! correctly propagated errors, the turn-off (full well) and POORFIT/BADFIT verdicts. BF01
-//! ([`crate::tests::flat::bf`]) reuses these steps with more lags.
+//! correctly propagated errors, the turn-off, the full well and POORFIT/BADFIT verdicts. The
+//! pairs are linearised only by a measured non-linearity (`calibration.nonlinearity`, an NL0x
+//! product), never by their exposure times. BF01 ([`crate::tests::flat::bf`]) reuses these steps with more
+//! lags.
 
 use std::collections::BTreeMap;
 
@@ -14,17 +16,17 @@ use vison_ccd::Quadrant;
 use vison_flat::FitQuality;
 use vison_flat::covariance::{CovarianceConfig, PairCovariance, pair_covariance};
 use vison_flat::fullwell::{FullWell, PairCeiling, full_well_from_ceilings, pair_ceiling};
-use vison_flat::linearise::FlatResponse;
+use vison_flat::linearise::Linearity;
+use vison_flat::nonlin::NonlinCorrection;
 use vison_flat::ptc::{
     CovModelConfig, CovModelFit, PtcFit, PtcFitConfig, PtcModel, PtcPoint, fit_covariance_model,
     fit_ptc,
 };
-use vison_ogse::ShutterCalibration;
 
 use crate::error::{Error, Result};
 use crate::framework::analysis::Analysis;
 use crate::framework::flags::{Flag, Flags};
-use crate::framework::frames::{exposures, image_area, pairs, prepared};
+use crate::framework::frames::{calibrated, exposures, image_area, pairs};
 use crate::framework::report::{Plot, figure};
 use crate::framework::state::TaskState;
 use crate::framework::task::{Task, TaskEnv};
@@ -67,11 +69,12 @@ pub struct PtcPairs {
 /// Fits of one quadrant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuadPtc {
-    /// vison's quadratic fit.
+    /// vison's quadratic fit (same points as the headline fit).
     pub quadratic: Option<PtcFit>,
-    /// Astier et al. exponential approximation of the linearised series (the headline gain).
+    /// Astier et al. exponential approximation (the headline gain), of the series linearised by
+    /// the non-linearity calibration input when one is given.
     pub exp_approx: Option<PtcFit>,
-    /// Full covariance model (a_ij per lag) of the linearised series.
+    /// Full covariance model (a_ij per lag) of the same points.
     pub cov_model: Option<CovModelFit>,
     /// Gain of the cubic fit (non-linearity absorbed), e-/ADU.
     #[serde(deserialize_with = "vison_stdx::nan::f64")]
@@ -79,9 +82,12 @@ pub struct QuadPtc {
     /// Its 1-sigma error, e-/ADU.
     #[serde(deserialize_with = "vison_stdx::nan::f64")]
     pub gain_cubic_err_e_per_adu: f64,
-    /// Response curve (mean against actual exposure time) that linearised the series.
+    /// Non-linearity correction applied before the fits (from `calibration.nonlinearity`).
     #[serde(default)]
-    pub response: Option<FlatResponse>,
+    pub nonlinearity: Option<NonlinCorrection>,
+    /// Headline against quadratic gain.
+    #[serde(default)]
+    pub gain_check: Option<GainCheck>,
     /// Full well from the ceiling of the pixel signal (measured scale, ADU).
     #[serde(default)]
     pub full_well: Option<FullWell>,
@@ -104,6 +110,9 @@ pub struct PtcFits {
     /// `calibration.gains_file`), relative to the test folder; empty if none was written.
     #[serde(default)]
     pub gains_product: String,
+    /// The non-linearity calibration input applied (`calibration.nonlinearity`), if any.
+    #[serde(default)]
+    pub nonlinearity: Option<String>,
 }
 
 /// The headline gains of the fits, in the format of `calibration.gains_file` (pure; quadrants
@@ -236,47 +245,29 @@ pub fn unsaturated<'a>(pairs: &[&'a PtcPair]) -> Vec<&'a PtcPair> {
         .collect()
 }
 
-/// Degree of the response polynomial that linearises a PTC series (quadratic and cubic output
-/// non-linearity).
-pub const RESPONSE_DEGREE: usize = 3;
-
 /// Fits one quadrant's pairs (pure). Gain, read noise and a_ij come from the pairs without
 /// saturated pixels (partial saturation of a non-uniformly lit quadrant bends the curve before
-/// the turn-off), the turn-off (full well) from all pairs.
+/// the turn-off), the turn-off from all pairs, the full well from the ceilings of all pairs.
 ///
-/// The series is first linearised by its own response curve (mean against the actual exposure
-/// time of `shutter`, [`FlatResponse`]); the Astier et al. exponential approximation (the
-/// headline gain) and the covariance model are fitted to the linearised points, vison's
-/// quadratic and the cubic cross-check to the measured ones. Without a response fit (fewer
-/// than 5 exposure times) everything is fitted to the measured points, with a note.
+/// With a measured non-linearity `nl` (the NL0x product of this CCD and quadrant) every pair is
+/// first put on the linear scale ([`Linearity`]); without one the pairs are fitted as measured.
+/// Exposure times never enter: they would mix the time base (shutter calibration, lamp) into
+/// the gain. The Astier et al. exponential approximation (the headline gain), vison's
+/// quadratic and the covariance model are fitted to these points, the cubic cross-check to the
+/// measured ones.
 pub fn fit_quadrant(
     pairs: &[&PtcPair],
     max_lag_px: usize,
     cfg: &PtcFitConfig,
-    shutter: &ShutterCalibration,
+    nl: Option<&NonlinCorrection>,
 ) -> QuadPtc {
+    let lin = nl.map(Linearity::new);
     let clean = unsaturated(pairs);
     let points = ptc_points(&clean);
     let cubic = cubic_gain(&points);
     let mut notes = Vec::new();
-    let t_actual: Vec<f64> = clean
-        .iter()
-        .map(|p| shutter.actual_exptime_s(p.exptime_s))
-        .collect();
-    let means: Vec<f64> = points.iter().map(|p| p.mean_adu).collect();
-    let response = match FlatResponse::fit(&t_actual, &means, RESPONSE_DEGREE, f64::INFINITY) {
-        Ok(r) => Some(r),
-        Err(e) => {
-            notes.push(format!("no linearisation (response fit: {e})"));
-            None
-        }
-    };
-    let lin_points: Vec<PtcPoint> = match &response {
-        Some(r) => points
-            .iter()
-            .zip(&t_actual)
-            .map(|(p, t)| r.linearise_point(p, *t))
-            .collect(),
+    let lin_points: Vec<PtcPoint> = match &lin {
+        Some(l) => points.iter().map(|p| l.linearise_point(p)).collect(),
         None => points.clone(),
     };
     let mut fit = |m: PtcModel, pts: &[PtcPoint]| match fit_ptc(pts, m, cfg) {
@@ -286,71 +277,193 @@ pub fn fit_quadrant(
             None
         }
     };
-    let quadratic = fit(PtcModel::Quadratic, &points);
+    let quadratic = fit(PtcModel::Quadratic, &lin_points);
     let mut exp_approx = fit(PtcModel::ExpApprox, &lin_points);
-    if let (Some(e), Some(all)) = (
-        exp_approx.as_mut(),
-        fit(PtcModel::ExpApprox, &ptc_points(pairs)),
-    ) {
+    let all_points: Vec<PtcPoint> = match &lin {
+        Some(l) => ptc_points(pairs)
+            .iter()
+            .map(|p| l.linearise_point(p))
+            .collect(),
+        None => ptc_points(pairs),
+    };
+    if let (Some(e), Some(all)) = (exp_approx.as_mut(), fit(PtcModel::ExpApprox, &all_points)) {
         e.turnoff = all.turnoff;
         e.turnoff.mean_e = all.turnoff.mean_adu * e.gain_e_per_adu;
     }
-    let covs: Vec<PairCovariance> = clean
-        .iter()
-        .zip(&t_actual)
-        .filter(|(p, _)| p.cov.mean_adu <= COV_FIT_MAX_MEAN_ADU)
-        .map(|(p, t)| match &response {
-            Some(r) => r.linearise_covariance(&p.cov, *t),
-            None => p.cov.clone(),
-        })
-        .collect();
-    let cov_model = match fit_covariance_model(
-        &covs,
-        &CovModelConfig {
-            max_lag_px,
-            ptc: cfg.clone(),
-        },
-    ) {
-        Ok(f) => Some(f),
-        Err(e) => {
-            notes.push(format!("covariance model fit failed: {e}"));
-            None
+    let check = match (&exp_approx, &quadratic) {
+        (Some(e), Some(q))
+            if e.quality != FitQuality::BadFit && q.quality != FitQuality::BadFit =>
+        {
+            gain_check(&lin_points, e, q, cfg)
         }
+        _ => None,
     };
-    let full_well = full_well_from_ceilings(
-        &pairs
-            .iter()
-            .map(|p| shutter.actual_exptime_s(p.exptime_s))
-            .collect::<Vec<_>>(),
-        &pairs.iter().map(|p| p.ceiling).collect::<Vec<_>>(),
-        &pairs
-            .iter()
-            .map(|p| p.cov.n_valid_px + p.cov.n_clipped_px + p.ceiling.n_masked_px)
-            .collect::<Vec<_>>(),
-    );
+    let cov_model = covariance_model(&clean, lin.as_ref(), max_lag_px, cfg, &mut notes);
     let gain = exp_approx.as_ref().map_or(f64::NAN, |e| e.gain_e_per_adu);
-    let full_well_e = gain
-        * match &response {
-            Some(r) => r.linear_adu(full_well.full_well_adu),
-            None => full_well.full_well_adu,
-        };
-    if !full_well.found {
-        notes.push(format!(
-            "full well not reached: the highest pixels of the series are at {:.0} ADU",
-            full_well.full_well_adu
-        ));
-    }
+    let (full_well, full_well_e) = full_well_of(pairs, lin.as_ref(), gain, &mut notes);
     QuadPtc {
         quadratic,
         exp_approx,
         cov_model,
         gain_cubic_e_per_adu: cubic.0,
         gain_cubic_err_e_per_adu: cubic.1,
-        response,
+        nonlinearity: nl.cloned(),
+        gain_check: check,
         full_well: Some(full_well),
         full_well_e,
         notes,
     }
+}
+
+/// The covariance model of the (linearised) pairs up to [`COV_FIT_MAX_MEAN_ADU`].
+fn covariance_model(
+    clean: &[&PtcPair],
+    lin: Option<&Linearity<'_>>,
+    max_lag_px: usize,
+    cfg: &PtcFitConfig,
+    notes: &mut Vec<String>,
+) -> Option<CovModelFit> {
+    let covs: Vec<PairCovariance> = clean
+        .iter()
+        .filter(|p| p.cov.mean_adu <= COV_FIT_MAX_MEAN_ADU)
+        .map(|p| match lin {
+            Some(l) => l.linearise_covariance(&p.cov),
+            None => p.cov.clone(),
+        })
+        .collect();
+    let cfg = CovModelConfig {
+        max_lag_px,
+        ptc: cfg.clone(),
+    };
+    match fit_covariance_model(&covs, &cfg) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            notes.push(format!("covariance model fit failed: {e}"));
+            None
+        }
+    }
+}
+
+/// Full well from the pairs' ceilings (ordered by commanded exposure time: the times only
+/// order the series), in ADU as measured and in electrons (gain x the linear ceiling).
+fn full_well_of(
+    pairs: &[&PtcPair],
+    lin: Option<&Linearity<'_>>,
+    gain: f64,
+    notes: &mut Vec<String>,
+) -> (FullWell, f64) {
+    let full_well = full_well_from_ceilings(
+        &pairs.iter().map(|p| p.exptime_s).collect::<Vec<_>>(),
+        &pairs.iter().map(|p| p.ceiling).collect::<Vec<_>>(),
+        &pairs
+            .iter()
+            .map(|p| p.cov.n_valid_px + p.cov.n_clipped_px + p.ceiling.n_masked_px)
+            .collect::<Vec<_>>(),
+    );
+    let linear_adu = lin.map_or(full_well.full_well_adu, |l| {
+        l.linear_adu(full_well.full_well_adu)
+    });
+    if !full_well.found {
+        notes.push(format!(
+            "full well not reached: the highest pixels of the series are at {:.0} ADU",
+            full_well.full_well_adu
+        ));
+    }
+    (full_well, gain * linear_adu)
+}
+
+/// Headline and quadratic gains more than this many combined sigma apart (beyond the difference
+/// of the two model shapes) raise POORQUALDATA.
+pub const GAIN_AGREEMENT_SIGMA: f64 = 3.0;
+
+/// Comparison of the headline (exp-approx) gain with vison's quadratic-fit gain of one
+/// quadrant. The two models differ in shape: with a brighter-fatter a00 of -2.5e-6 /e- a
+/// quadratic fitted up to 60,000 ADU reads the gain ~3 % high, 10 sigma on a 256 x 256
+/// quadrant. So the quadratic gain is compared with the one the quadratic gives on the
+/// headline model's own curve (same points, same weights): what remains is a disagreement of
+/// the data with the headline fit, not of the model shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GainCheck {
+    /// Headline gain, e-/ADU.
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
+    pub headline_e_per_adu: f64,
+    /// vison's quadratic-fit gain, e-/ADU.
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
+    pub quadratic_e_per_adu: f64,
+    /// Quadratic-fit gain of the headline model curve at the quadratic's points, e-/ADU.
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
+    pub quadratic_of_model_e_per_adu: f64,
+    /// Combined 1-sigma error of the two gains, e-/ADU.
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
+    pub sigma_e_per_adu: f64,
+    /// `(quadratic - quadratic_of_model) / sigma`.
+    #[serde(deserialize_with = "vison_stdx::nan::f64")]
+    pub n_sigma: f64,
+}
+
+/// The gain comparison of a quadrant (pure); `points` are those both fits were given.
+pub fn gain_check(
+    points: &[PtcPoint],
+    exp: &PtcFit,
+    quad: &PtcFit,
+    cfg: &PtcFitConfig,
+) -> Option<GainCheck> {
+    let model_points: Vec<PtcPoint> = points
+        .iter()
+        .zip(&quad.used)
+        .filter(|(_, u)| **u)
+        .map(|(p, _)| PtcPoint {
+            var_adu2: exp.model_var_adu2(p.mean_adu),
+            ..*p
+        })
+        .collect();
+    // Exactly the quadratic's points: no selection on the model curve.
+    let all = PtcFitConfig {
+        clip_sigma: 1e12,
+        initial_max_mean_adu: f64::INFINITY,
+        ..cfg.clone()
+    };
+    let of_model = fit_ptc(&model_points, PtcModel::Quadratic, &all).ok()?;
+    let sigma = exp.gain_err_e_per_adu.hypot(quad.gain_err_e_per_adu);
+    let diff = quad.gain_e_per_adu - of_model.gain_e_per_adu;
+    Some(GainCheck {
+        headline_e_per_adu: exp.gain_e_per_adu,
+        quadratic_e_per_adu: quad.gain_e_per_adu,
+        quadratic_of_model_e_per_adu: of_model.gain_e_per_adu,
+        sigma_e_per_adu: sigma,
+        n_sigma: diff / sigma,
+    })
+}
+
+/// Why the headline and quadratic gains of a quadrant disagree, if they differ by more than
+/// [`GAIN_AGREEMENT_SIGMA`] beyond the model shapes (pure).
+pub fn gain_disagreement(f: &QuadPtc) -> Option<String> {
+    let c = f.gain_check.as_ref()?;
+    (c.n_sigma.abs() > GAIN_AGREEMENT_SIGMA).then(|| {
+        format!(
+            "headline gain {:.4} and quadratic-fit gain {:.4} e-/ADU disagree: the quadratic \
+             on the headline model gives {:.4}, {:.1} sigma from the data's",
+            c.headline_e_per_adu,
+            c.quadratic_e_per_adu,
+            c.quadratic_of_model_e_per_adu,
+            c.n_sigma.abs()
+        )
+    })
+}
+
+/// The NL0x product named by `calibration.nonlinearity`: correction per CCD and quadrant.
+///
+/// # Errors
+/// The file cannot be read or is not an NL0x product (the error names it).
+pub fn load_nonlinearity(
+    path: &std::path::Path,
+) -> Result<BTreeMap<String, BTreeMap<String, NonlinCorrection>>> {
+    let err = |detail: String| crate::error::Error::Config {
+        file: path.display().to_string(),
+        detail: format!("calibration.nonlinearity: {detail}"),
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| err(e.to_string()))
 }
 
 /// PTC01, PTC02 (any suffix) and, with `bf`, BF01.
@@ -378,7 +491,6 @@ impl PtcTask {
     }
 
     fn pairs_step(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
-        let prep = &env.cfg.preprocessing;
         let cfg = CovarianceConfig {
             max_lag_px: self.max_lag_px,
             clip_sigma: 4.0,
@@ -398,7 +510,7 @@ impl PtcTask {
         let out: Vec<Result<Vec<PtcPair>>> = jobs
             .par_iter()
             .map(|(ccd, (a, b))| {
-                let (fa, fb) = (prepared(a, prep)?, prepared(b, prep)?);
+                let (fa, fb) = (calibrated(a, env)?, calibrated(b, env)?);
                 let rows = (
                     a.check.rows.0.max(b.check.rows.0),
                     a.check.rows.1.min(b.check.rows.1),
@@ -441,7 +553,8 @@ impl PtcTask {
     }
 
     fn fit_step(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
-        let shutter = env.cfg.shutter_calibration()?;
+        let nl_path = env.cfg.calibration.nonlinearity.as_deref();
+        let nl = nl_path.map(load_nonlinearity).transpose()?;
         let pp: PtcPairs = st
             .step("pairs")?
             .ok_or_else(|| Error::step(&self.name, "fit", "pairs step missing"))?;
@@ -458,25 +571,18 @@ impl PtcTask {
                 if sel.is_empty() {
                     continue;
                 }
-                let f = fit_quadrant(&sel, pp.max_lag_px, &cfg, &shutter);
-                for (what, fit) in [("quadratic", &f.quadratic), ("exp-approx", &f.exp_approx)] {
-                    match fit {
-                        Some(p) if p.quality != FitQuality::Ok => flags.raise(
-                            Flag::POORQUALDATA,
-                            format!(
-                                "CCD{ccd} {}: {what} PTC fit {:?}: {}",
-                                q.name(),
-                                p.quality,
-                                p.notes.join("; ")
-                            ),
-                        ),
-                        None => flags.raise(
-                            Flag::BADDATAPROD,
-                            format!("CCD{ccd} {}: no {what} PTC fit", q.name()),
-                        ),
-                        _ => {}
-                    }
+                let corr = nl
+                    .as_ref()
+                    .and_then(|m| m.get(&format!("CCD{ccd}"))?.get(q.name()));
+                let mut f = fit_quadrant(&sel, pp.max_lag_px, &cfg, corr);
+                if let (Some(p), None) = (nl_path, corr) {
+                    f.notes.push(format!(
+                        "not linearised: {} has no correction for CCD{ccd} {}",
+                        p.display(),
+                        q.name()
+                    ));
                 }
+                raise_fit_flags(&mut flags, ccd, q, &f);
                 ccds.entry(format!("CCD{ccd}"))
                     .or_default()
                     .insert(q.name().to_string(), f);
@@ -489,10 +595,37 @@ impl PtcTask {
         )?;
         let v = serde_json::to_value(PtcFits {
             gains_product,
+            nonlinearity: nl_path.map(|p| p.display().to_string()),
             ccds,
         })
         .map_err(|e| Error::step(&self.name, "fit", e))?;
         Ok((v, flags))
+    }
+}
+
+/// Flags of one quadrant's fits: BADDATAPROD for a missing fit, POORQUALDATA for a poor one
+/// or for headline and quadratic gains that disagree.
+fn raise_fit_flags(flags: &mut Flags, ccd: u8, q: Quadrant, f: &QuadPtc) {
+    for (what, fit) in [("quadratic", &f.quadratic), ("exp-approx", &f.exp_approx)] {
+        match fit {
+            Some(p) if p.quality != FitQuality::Ok => flags.raise(
+                Flag::POORQUALDATA,
+                format!(
+                    "CCD{ccd} {}: {what} PTC fit {:?}: {}",
+                    q.name(),
+                    p.quality,
+                    p.notes.join("; ")
+                ),
+            ),
+            None => flags.raise(
+                Flag::BADDATAPROD,
+                format!("CCD{ccd} {}: no {what} PTC fit", q.name()),
+            ),
+            _ => {}
+        }
+    }
+    if let Some(why) = gain_disagreement(f) {
+        flags.raise(Flag::POORQUALDATA, format!("CCD{ccd} {}: {why}", q.name()));
     }
 }
 
@@ -516,10 +649,17 @@ pub(crate) fn ptc_figures(fits: &PtcFits, a: &mut Analysis) {
                 m.insert("fullwell_e".into(), f.full_well_e);
                 m.insert("fullwell_found".into(), f64::from(u8::from(w.found)));
             }
-            if let Some(r) = &f.response {
-                m.insert("response_max_nonlin_frac".into(), r.max_nonlin_frac);
-                m.insert("response_rms_resid_frac".into(), r.rms_resid_frac);
+            if let Some(c) = &f.gain_check {
+                m.insert(
+                    "gain_quadratic_of_model_e_per_adu".into(),
+                    c.quadratic_of_model_e_per_adu,
+                );
+                m.insert("gain_check_nsigma".into(), c.n_sigma);
             }
+            m.insert(
+                "linearised".into(),
+                f64::from(u8::from(f.nonlinearity.is_some())),
+            );
             if let Some(p) = &f.quadratic {
                 m.insert("gain_quadratic_e_per_adu".into(), p.gain_e_per_adu);
                 m.insert("gain_quadratic_err_e_per_adu".into(), p.gain_err_e_per_adu);
@@ -530,6 +670,7 @@ pub(crate) fn ptc_figures(fits: &PtcFits, a: &mut Analysis) {
             if let Some(p) = &f.exp_approx {
                 m.insert("gain_e_per_adu".into(), p.gain_e_per_adu);
                 m.insert("gain_err_e_per_adu".into(), p.gain_err_e_per_adu);
+                m.insert("gain_err_stat_e_per_adu".into(), p.gain_err_stat_e_per_adu);
                 m.insert("gain_expapprox_e_per_adu".into(), p.gain_e_per_adu);
                 m.insert("gain_expapprox_err_e_per_adu".into(), p.gain_err_e_per_adu);
                 m.insert("ron_expapprox_adu".into(), p.ron_adu);
@@ -584,7 +725,7 @@ pub(crate) fn gains_table(a: &Analysis) -> vison_report::DataTable {
         [
             "CCD",
             "Q",
-            "gain [e-/ADU] (linearised exp-approx)",
+            "gain [e-/ADU] (exp-approx)",
             "err",
             "gain quadratic [e-/ADU]",
             "gain cubic [e-/ADU]",
@@ -646,6 +787,10 @@ impl Task for PtcTask {
                 ));
             }
             ptc_figures(&f, &mut a);
+            a.details.insert(
+                "nonlinearity_input".into(),
+                Value::String(f.nonlinearity.clone().unwrap_or_else(|| "none".into())),
+            );
             if let Ok(v) = serde_json::to_value(&f) {
                 a.details.insert("ptc_fits".into(), v);
             }
@@ -675,5 +820,76 @@ impl Task for PtcTask {
         }
         s.push(gains_table(a));
         Ok(vec![s])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Exp-approx PTC points (a00 in 1/e-), statistical errors of 256 x 256 pixels.
+    fn series(gain: f64, a00: f64) -> Vec<PtcPoint> {
+        (1..=40)
+            .map(|k| {
+                let mu = 1500.0 * f64::from(k);
+                let x = 2.0 * a00 * mu * gain;
+                let v = if x.abs() < 1e-12 {
+                    mu / gain
+                } else {
+                    x.exp_m1() / x * mu / gain
+                } + 2.0;
+                PtcPoint {
+                    mean_adu: mu,
+                    var_adu2: v,
+                    n_pixels: 65_536,
+                }
+            })
+            .collect()
+    }
+
+    fn check_of(points: &[PtcPoint]) -> GainCheck {
+        let cfg = PtcTask::fit_config();
+        let e = fit_ptc(points, PtcModel::ExpApprox, &cfg).unwrap();
+        let q = fit_ptc(points, PtcModel::Quadratic, &cfg).unwrap();
+        gain_check(points, &e, &q, &cfg).unwrap()
+    }
+
+    #[test]
+    fn brighter_fatter_alone_is_no_gain_disagreement_but_an_offset_quadratic_gain_is() {
+        // Strong brighter-fatter: the quadratic reads the gain high, as its model predicts.
+        let pts = series(3.3, -2.5e-6);
+        let c = check_of(&pts);
+        assert!(
+            c.quadratic_e_per_adu / c.headline_e_per_adu - 1.0 > 0.01,
+            "{c:?}"
+        );
+        assert!(c.n_sigma.abs() < 0.5, "{c:?}");
+        let f = QuadPtc {
+            quadratic: None,
+            exp_approx: None,
+            cov_model: None,
+            gain_cubic_e_per_adu: f64::NAN,
+            gain_cubic_err_e_per_adu: f64::NAN,
+            nonlinearity: None,
+            gain_check: Some(c),
+            full_well: None,
+            full_well_e: f64::NAN,
+            notes: Vec::new(),
+        };
+        assert!(gain_disagreement(&f).is_none());
+        // A quadratic gain 2 % above what the headline model gives (e.g. a headline fitted
+        // to rescaled variances): flagged with both values.
+        let off = GainCheck {
+            quadratic_e_per_adu: c.quadratic_of_model_e_per_adu * 1.02,
+            n_sigma: 0.02 * c.quadratic_of_model_e_per_adu / c.sigma_e_per_adu,
+            ..c
+        };
+        assert!(off.n_sigma > GAIN_AGREEMENT_SIGMA, "{off:?}");
+        let g = QuadPtc {
+            gain_check: Some(off),
+            ..f
+        };
+        let why = gain_disagreement(&g).unwrap();
+        assert!(why.contains("sigma"), "{why}");
     }
 }
