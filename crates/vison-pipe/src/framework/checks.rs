@@ -227,6 +227,21 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, saturating: &BTreeSet<i64>) 
     );
     let all = || -> Frames<'_> { Box::new(|_| true) };
     let tol = lim.offset_tolerance_adu;
+    // The prescan RON of one exposure is known to 1/sqrt(2 n) relative (n pixels of the
+    // trimmed prescan): on small frames a RON just inside the limits would be flagged by
+    // chance, so the limits are widened by three of these (negligible at full size: 0.2 %).
+    let ron_rel_err3 = st
+        .frames
+        .iter()
+        .find(|f| f.usable)
+        .and_then(|f| f.geometry.map(|g| (g, f.rows)))
+        .map(|(g, rows)| {
+            let trim = env.cfg.preprocessing.offset_trim;
+            let cols = g.prescan_px.saturating_sub(trim[0] + trim[1]);
+            let n = (rows.1.saturating_sub(rows.0) * cols).max(1);
+            3.0 / (2.0 * n as f64).sqrt()
+        })
+        .unwrap_or(0.0);
     let block = &env.block;
     let checks: Vec<Check<'_>> = {
         let mut v: Vec<Check<'_>> = vec![
@@ -254,10 +269,15 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, saturating: &BTreeSet<i64>) 
             (
                 "ron_prescan",
                 vec![Flag::RON_OOL],
-                "read noise of the prescan",
+                "read noise of the prescan (limits widened by 3 sigma of the estimate)",
                 "ADU",
                 |q| q.ron_pre_adu,
-                Box::new(move |_, _| (lim.ron_adu[0], lim.ron_adu[1])),
+                Box::new(move |_, _| {
+                    (
+                        lim.ron_adu[0] * (1.0 - ron_rel_err3),
+                        lim.ron_adu[1] * (1.0 + ron_rel_err3),
+                    )
+                }),
                 all(),
             ),
             (

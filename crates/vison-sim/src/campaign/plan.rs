@@ -243,8 +243,13 @@ pub(crate) fn plan_exposures(
     let mut t_s = 0.0_f64;
     let mut obsid = cfg.first_obsid;
     let want_extra = cfg.faults.contains(&FaultKind::ExtraExposure);
+    // A test acquired under another's name (BF01 analyses PTC01's frames) is acquired once.
+    let mut acquired: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for (ti, name) in cfg.tests.iter().enumerate() {
         let def = test_def(name, &opts)?;
+        if !acquired.insert(def.test.clone()) {
+            continue;
+        }
         let specs = expand(&def);
         let n_specs = specs.len();
         for (k, spec) in specs.into_iter().enumerate() {
