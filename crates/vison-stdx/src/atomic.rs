@@ -38,7 +38,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IoError> {
         move |source| IoError { path: p, source }
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(err(dir))?;
+        // Named by the file being written: that is what the caller knows.
+        std::fs::create_dir_all(dir).map_err(err(path))?;
     }
     let tmp = temp_sibling(path);
     let result = (|| {
