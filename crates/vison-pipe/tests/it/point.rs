@@ -10,13 +10,22 @@ use crate::common::*;
 
 const QUADS: [&str; 4] = ["E", "F", "G", "H"];
 
-/// Runs `test` on a fresh small campaign of `gen`.
-fn run_point(generate: &str, test: &str, seed: u64) -> (Campaign, vison_pipe::TestResults) {
+/// Runs `test` on a fresh small campaign of `generate`; checks that `figures` were drawn.
+fn run_point(
+    generate: &str,
+    test: &str,
+    seed: u64,
+    figures: &[&str],
+) -> (Campaign, vison_pipe::TestResults) {
     let c = campaign(&[generate], &[], seed);
     let out = c.dir.path().join("out");
     let cfg = config_from_truth(&c.truth, c.dir.path());
     let s = run(&c.root(), &[test], &out, cfg, "point");
     let r = results(&s, test);
+    for fig in figures {
+        let png = s.join(test).join("figures").join(format!("{fig}.png"));
+        assert!(png.is_file(), "{} not drawn", png.display());
+    }
     (c, r)
 }
 
@@ -45,8 +54,14 @@ fn wavelength(c: &Campaign, test: &str) -> (u32, vison_ogse::OgseProfile) {
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // the measured figures, for the docs
 fn focus00_best_focus_per_spot_matches_the_truth() {
-    let (c, r) = run_point("FOCUS00_800", "FOCUS00_800", 41);
+    let (c, r) = run_point(
+        "FOCUS00_800",
+        "FOCUS00_800",
+        41,
+        &["focus_curves", "focus_map"],
+    );
     assert_eq!(r.status, "ok", "{:?}", r.flag_reasons);
     assert!(r.flags.is_empty(), "{:?}", r.flag_reasons);
     let (nm, p) = wavelength(&c, "FOCUS00");
@@ -93,8 +108,19 @@ fn focus00_best_focus_per_spot_matches_the_truth() {
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // the measured figures, for the docs
 fn psf01_spot_flux_is_linear_and_fwhm_matches_the_truth() {
-    let (c, r) = run_point("PSF01_800", "PSF01_800", 43);
+    let (c, r) = run_point(
+        "PSF01_800",
+        "PSF01_800",
+        43,
+        &[
+            "psf_flux",
+            "psf_flux_residuals",
+            "psf_fwhm_vs_peak",
+            "psf_e1_vs_peak",
+        ],
+    );
     assert_ne!(r.status, "crashed", "{:?}", r.flag_reasons);
     // Flux linear in (shutter-calibrated) exposure time within 1 % for every spot.
     let fits = r.details["psf_fits"].as_array().expect("psf_fits");

@@ -46,8 +46,11 @@ pub(crate) struct FocusState {
     pub(crate) ccds: BTreeMap<String, f64>,
 }
 
-/// Focus curves of the spots: key -> (mirror_mm, optical FWHM px, x, y).
-fn curves(rows: &[SpotRow]) -> BTreeMap<(u8, String, String), Vec<(f64, f64, f64, f64)>> {
+/// Points of a focus curve: (mirror_mm, optical FWHM px, x_ccd_px, y_ccd_px).
+type CurvePoints = Vec<(f64, f64, f64, f64)>;
+
+/// Focus curves of the spots, keyed by (CCD, quadrant, spot).
+fn curves(rows: &[SpotRow]) -> BTreeMap<(u8, String, String), CurvePoints> {
     let mut c: BTreeMap<_, Vec<_>> = BTreeMap::new();
     for r in rows {
         c.entry(r.key()).or_default().push((
