@@ -14,6 +14,10 @@ use crate::framework::flags::{Flag, Flags};
 use crate::framework::frames::{FlatExposure, exposures, prepared};
 use crate::framework::state::TaskState;
 use crate::framework::task::TaskEnv;
+use crate::tests::flat::ptc::load_nonlinearity;
+
+/// Non-linearity corrections per CCD and quadrant (`calibration.nonlinearity`).
+type NlMap = BTreeMap<String, BTreeMap<String, vison_flat::nonlin::NonlinCorrection>>;
 
 /// Search radius of the common spot shift of a CCD, px.
 const SEARCH_PX: usize = 12;
@@ -81,6 +85,8 @@ pub(crate) struct SpotsState {
     pub(crate) chamber: String,
     /// Wavelength of the test's filter (nm), when the EXP_LOG gives the filter.
     pub(crate) wavelength_nm: Option<u32>,
+    /// Non-linearity correction applied to the pixels (`calibration.nonlinearity`), if any.
+    pub(crate) nonlinearity: Option<String>,
     /// Frame shape `(rows, cols)` (for the maps).
     pub(crate) frame_shape: (usize, usize),
     pub(crate) shifts: Vec<FrameShift>,
@@ -136,8 +142,17 @@ fn measure_one(
     e: &FlatExposure,
     nominal: &[NominalSpot],
     mirror_mm: f64,
+    nl: Option<&NlMap>,
 ) -> Result<FrameOut> {
-    let f = prepared(e, &env.cfg.preprocessing)?;
+    let mut f = prepared(e, &env.cfg.preprocessing)?;
+    if let Some(per_q) = nl.and_then(|m| m.get(&format!("CCD{ccd}"))) {
+        let g = f.geometry;
+        for q in vison_ccd::Quadrant::ALL {
+            if let Some(c) = per_q.get(q.name()) {
+                c.apply(vison_ccd::qcan_view_mut(&g, f.data.view_mut(), q));
+            }
+        }
+    }
     let cfg = SpotConfig {
         gain_e_per_adu: ccd_gain(env, ccd),
         ..SpotConfig::default()
@@ -204,6 +219,8 @@ pub(crate) fn spots_step(env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Fl
     let profile = OgseProfile::load(chamber)
         .map_err(|e| Error::step(&env.test, "spots", format!("chamber {chamber}: {e}")))?;
     let mirrors = mirror_positions(env);
+    let nl_path = env.cfg.calibration.nonlinearity.as_deref();
+    let nl = nl_path.map(load_nonlinearity).transpose()?;
     let mut jobs = Vec::new();
     for ccd in 1..=3u8 {
         jobs.extend(exposures(st, ccd)?.into_iter().map(|e| (ccd, e)));
@@ -220,11 +237,12 @@ pub(crate) fn spots_step(env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Fl
         .map(|(ccd, e)| {
             let nom = nominal.get(usize::from(*ccd) - 1).map_or(&[][..], |v| v);
             let mirror = mirrors.get(&e.obsid).copied().unwrap_or(f64::NAN);
-            measure_one(env, *ccd, e, nom, mirror)
+            measure_one(env, *ccd, e, nom, mirror, nl.as_ref())
         })
         .collect();
     let mut state = SpotsState {
         chamber: chamber.clone(),
+        nonlinearity: nl_path.map(|p| p.display().to_string()),
         wavelength_nm,
         frame_shape: (0, 0),
         shifts: Vec::new(),
