@@ -6,13 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
-use ndarray::Array2;
 use serde::Serialize;
-use vison_ccd::ops::bad_pixel_mask;
-use vison_ccd::{Frame, Quadrant, Section, qcan_view_mut, read_frame};
+use vison_ccd::{Frame, read_frame};
 use vison_ogse::OgseProfile;
-use vison_point::locate::{CcdShift, apply_shift, ccd_from_full_ccd, find_shift};
-use vison_point::{SpotConfig, SpotMeasurement, measure_spots};
+use vison_point::locate::CcdShift;
+use vison_point::{NominalSpot, SpotConfig, SpotMeasurement, measure_frame_spots};
 
 use crate::output;
 
@@ -70,22 +68,6 @@ fn ccd_of(frame: &Frame, path: &Path) -> Option<u8> {
         (1..=3).contains(&n).then_some(n)
     };
     from(&frame.extname).or_else(|| from(&path.file_stem()?.to_string_lossy()))
-}
-
-/// Bad pixels (lost, saturated) and every pixel outside the image sections.
-fn frame_mask(frame: &Frame) -> Array2<bool> {
-    let g = frame.geometry;
-    let mut mask = bad_pixel_mask(frame);
-    let img = g.section_box_qcan(Section::Image);
-    for q in Quadrant::ALL {
-        let mut v = qcan_view_mut(&g, mask.view_mut(), q);
-        for ((r, c), m) in v.indexed_iter_mut() {
-            if r < img.row0 || r >= img.row1 || c < img.col0 || c >= img.col1 {
-                *m = true;
-            }
-        }
-    }
-    mask
 }
 
 fn row(
@@ -150,36 +132,30 @@ fn spots_of_file(path: &Path, args: &SpotsArgs, profile: &OgseProfile) -> Result
             frame.extname
         )
     })?;
-    let g = frame.geometry;
-    let pattern = profile.pattern(ccd);
-    let mut names = Vec::new();
-    let mut nominal = Vec::new();
-    for s in &pattern.spots {
-        let (x, y) = s.ccd_coords_px();
-        if let Some(p) = ccd_from_full_ccd(&g, x, y) {
-            names.push((s.quadrant, s.spot.as_str()));
-            nominal.push(p);
-        }
-    }
-    let mask = frame_mask(&frame);
-    let cfg = SpotConfig::default();
-    let shift = find_shift(
-        frame.data.view(),
-        Some(mask.view()),
-        &nominal,
-        args.search_px,
-        &cfg,
-    )
-    .context("locating the spots")?;
-    let positions = apply_shift(&nominal, &shift);
-    let results = measure_spots(frame.data.view(), Some(mask.view()), &positions, &cfg);
-    let file = path.display().to_string();
-    Ok(results
+    let nominal: Vec<NominalSpot> = profile
+        .pattern(ccd)
+        .spots
         .iter()
-        .zip(names.iter().zip(&nominal))
-        .map(|(res, (name, nom))| {
-            let m = res.as_ref().map_err(|e| e.to_string());
-            row(&file, ccd, *name, *nom, &shift, m)
+        .map(|s| {
+            let (x, y) = s.ccd_coords_px();
+            NominalSpot {
+                quadrant: s.quadrant,
+                spot: s.spot.clone(),
+                x_full_ccd_px: x,
+                y_full_ccd_px: y,
+            }
+        })
+        .collect();
+    let found = measure_frame_spots(&frame, &nominal, args.search_px, &SpotConfig::default())
+        .context("locating the spots")?;
+    let file = path.display().to_string();
+    Ok(found
+        .spots
+        .iter()
+        .map(|s| {
+            let nom = (s.x_nominal_ccd_px, s.y_nominal_ccd_px);
+            let m = s.result.as_ref().map_err(String::clone);
+            row(&file, ccd, (s.quadrant, &s.spot), nom, &found.shift, m)
         })
         .collect())
 }

@@ -17,6 +17,7 @@
 //! - [`locate`]: one shift per CCD fitted to all its spots (star-tracker-like).
 //! - [`focus`]: focus-curve parabola and best focus with its error.
 //! - [`measure`]: the per-spot measurement used by the tasks and `vison-inspect spots`.
+//! - [`frame`]: the spots of a whole CCD frame (pattern mapped, shift found, all measured).
 
 pub mod aperture;
 pub mod background;
@@ -25,6 +26,7 @@ pub mod ellipse;
 pub mod encircled;
 mod error;
 pub mod focus;
+pub mod frame;
 pub mod fwhm;
 pub mod gauss2d;
 pub mod locate;
@@ -33,5 +35,6 @@ pub mod moments;
 pub mod stamp;
 
 pub use error::{Error, Result};
+pub use frame::{FrameSpot, FrameSpots, NominalSpot, measure_frame_spots};
 pub use measure::{SpotConfig, SpotMeasurement, measure_spot, measure_spots, measure_stamp};
 pub use stamp::Stamp;

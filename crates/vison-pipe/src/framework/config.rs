@@ -116,6 +116,8 @@ pub struct CalibrationConfig {
     /// `EUC_NLCORR_<test>.json` (`{"CCD1": {"E": {"coefficients": [...], "valid_min_adu": ..,
     /// "valid_max_adu": ..}, ...}, ...}`); none by default (the PTC is fitted as measured).
     pub nonlinearity: Option<PathBuf>,
+    /// OGSE chamber profile of the point-source tests (built-in name or profile JSON path).
+    pub chamber: String,
 }
 
 impl Default for CalibrationConfig {
@@ -129,6 +131,7 @@ impl Default for CalibrationConfig {
             master_flats: BTreeMap::new(),
             shutter: "none".into(),
             nonlinearity: None,
+            chamber: vison_ogse::DEFAULT_CHAMBER.into(),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod bias;
 pub mod checkonly;
 pub mod dark;
 pub mod flat;
+pub mod point;
 
 use crate::framework::calib::CalibUse;
 use crate::framework::registry::{FrameKind, Registry, TestEntry};
@@ -17,6 +18,12 @@ fn injection(name: &str) -> Box<dyn Task> {
 }
 fn spots(name: &str) -> Box<dyn Task> {
     Box::new(CheckOnlyTask::new(name, Quick::Spots))
+}
+fn focus(name: &str) -> Box<dyn Task> {
+    Box::new(point::PointTask::new(name, point::PointKind::Focus))
+}
+fn psf(name: &str) -> Box<dyn Task> {
+    Box::new(point::PointTask::new(name, point::PointKind::Psf))
 }
 fn checks_only(name: &str) -> Box<dyn Task> {
     Box::new(CheckOnlyTask::new(name, Quick::None))
@@ -127,13 +134,22 @@ pub static REGISTRY: Registry = Registry(&[
         make: injection,
     },
     TestEntry {
-        tests: &["FOCUS00", "PSF01", "PSF02", "PSFLUX00"],
-        description: "point sources: background, peak, flux and size of the brightest spot",
+        tests: &["FOCUS00"],
+        description: "spots against mirror position: focus curve and best focus per spot, quadrant and CCD",
         frames: FrameKind::Illuminated,
         uses: &["BIAS01", "BIAS02"],
         calib: CalibUse::ALL,
-        analysed: false,
-        make: spots,
+        analysed: true,
+        make: focus,
+    },
+    TestEntry {
+        tests: &["PSF01", "PSF02", "PSFLUX00"],
+        description: "spots against exposure time: flux linearity, FWHM and ellipticity against fluence",
+        frames: FrameKind::Illuminated,
+        uses: &["BIAS01", "BIAS02"],
+        calib: CalibUse::ALL,
+        analysed: true,
+        make: psf,
     },
     TestEntry {
         tests: &["PERSIST01"],

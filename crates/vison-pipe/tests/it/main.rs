@@ -5,6 +5,7 @@ mod common;
 mod faults;
 mod flatfam;
 mod flatfam_variants;
+mod point;
 mod ptc_independent;
 mod schema;
 mod sessions;
