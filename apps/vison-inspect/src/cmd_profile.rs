@@ -78,8 +78,7 @@ pub(crate) fn run(a: &ProfileArgs) -> Result<()> {
         };
         let _ = writeln!(csv, "{i},{coord},{v}");
     }
-    let tmp = a.out.with_extension("csv.tmp");
-    std::fs::write(&tmp, csv).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &a.out).with_context(|| format!("cannot write {}", a.out.display()))?;
+    vison_stdx::write_atomic(&a.out, csv.as_bytes())
+        .with_context(|| format!("cannot write {}", a.out.display()))?;
     Ok(())
 }

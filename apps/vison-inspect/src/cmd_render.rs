@@ -193,9 +193,8 @@ pub(crate) fn run(a: &RenderArgs) -> Result<()> {
     let png = plot
         .render_png(a.width, a.height)
         .context("cannot render the picture")?;
-    let tmp = a.out.with_extension("png.tmp");
-    std::fs::write(&tmp, png).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &a.out).with_context(|| format!("cannot write {}", a.out.display()))?;
+    vison_stdx::write_atomic(&a.out, &png)
+        .with_context(|| format!("cannot write {}", a.out.display()))?;
     Ok(())
 }
 

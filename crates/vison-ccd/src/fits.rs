@@ -658,11 +658,8 @@ struct AtomicWriter {
 
 impl AtomicWriter {
     fn create(dest: &Path) -> Result<Self> {
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "out.fits".into());
-        let tmp = dest.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        // Streamed (frames are large): the temporary name and rename of vison-stdx's atomic write.
+        let tmp = vison_stdx::temp_sibling(dest);
         let f = File::create(&tmp).map_err(io_err(&tmp))?;
         Ok(AtomicWriter {
             tmp,
