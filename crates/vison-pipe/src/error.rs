@@ -85,9 +85,6 @@ pub enum Error {
     /// Error of the report renderer.
     #[error("report: {0}")]
     Report(#[from] vison_report::Error),
-    /// The watch mode could not observe the data folders.
-    #[error("watch: {0}")]
-    Watch(#[from] notify::Error),
 }
 
 impl Error {

@@ -84,11 +84,6 @@ impl Registry {
         Ok((self.entry(name)?.make)(name))
     }
 
-    /// Every base test name, in table order.
-    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.0.iter().flat_map(|e| e.tests.iter().copied())
-    }
-
     /// `tests` in run order: a test runs after the tests whose products it uses; otherwise
     /// the given order is kept.
     pub fn run_order(&self, tests: &[String]) -> Vec<String> {

@@ -284,6 +284,31 @@ pub(crate) fn build_csv(
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// The task's summary of its analyses (empty before the check step ran); a summary that fails
+/// or panics crashes the test with the reason.
+fn summarized(
+    task: &dyn Task,
+    env: &TaskEnv<'_>,
+    state: &TaskState,
+    outcome: &mut TaskOutcome,
+) -> Analysis {
+    if state.check.is_none() {
+        return Analysis::default();
+    }
+    let failed =
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| task.summarize(env, state)))
+        {
+            Ok(Ok(a)) => return a,
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "panic".to_string(),
+        };
+    let msg = format!("summary of the analyses failed: {failed}");
+    env.log.line(tracing::Level::ERROR, &msg);
+    outcome.flags.raise(Flag::SUBTASKCRASH, msg);
+    outcome.status = "crashed".into();
+    Analysis::default()
+}
+
 /// Writes `results.json`, `results.csv`, the figures and `report.html` of a test.
 pub(crate) fn write_outputs(
     task: &dyn Task,
@@ -291,32 +316,7 @@ pub(crate) fn write_outputs(
     state: &TaskState,
     outcome: &mut TaskOutcome,
 ) -> Result<()> {
-    let mut analysis = if state.check.is_some() {
-        let a =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| task.summarize(env, state)));
-        let failed = match a {
-            Ok(Ok(a)) => return finish_outputs(task, env, state, a, outcome),
-            Ok(Err(e)) => e.to_string(),
-            Err(_) => "panic".to_string(),
-        };
-        let msg = format!("summary of the analyses failed: {failed}");
-        env.log.line(tracing::Level::ERROR, &msg);
-        outcome.flags.raise(Flag::SUBTASKCRASH, msg);
-        outcome.status = "crashed".into();
-        Analysis::default()
-    } else {
-        Analysis::default()
-    };
-    finish_outputs(task, env, state, std::mem::take(&mut analysis), outcome)
-}
-
-fn finish_outputs(
-    task: &dyn Task,
-    env: &TaskEnv<'_>,
-    state: &TaskState,
-    mut analysis: Analysis,
-    outcome: &mut TaskOutcome,
-) -> Result<()> {
+    let mut analysis = summarized(task, env, state, outcome);
     // The report's tables see the check figures (prescan RON, offsets) too; the task's own
     // figures take precedence, as in results.json.
     for (c, qs) in check_figures(state) {
