@@ -4,8 +4,9 @@
 //! `cargo build --release -p vison-sim-cli -p vison-pipe-cli -p vison-benches`, then
 //! `target/release/vison-bench-campaign DIR [--python PY] [--size full] [--pair-every N]`
 //!
-//! Generates `DIR/campaign` once with the `vison-sim` binary (BIAS01, DARK01, PTC01; kept and
-//! reused by later runs), runs `vison-pipe run` over it and the Python script, each as a child
+//! Generates `DIR/campaign` once with the `vison-sim` binary (BIAS01, DARK01, PTC01, seed 1;
+//! kept and reused by later runs), runs `vison-pipe run` over it with the seed's block
+//! (`SIM_SEED1`, so a clean campaign ends `ok` with no flags) and the Python script, each as a child
 //! process under `/usr/bin/time` (wall time and peak RSS), and prints a Markdown table.
 //! The binaries are taken from the directory of this executable.
 #![allow(clippy::print_stdout)]
@@ -85,6 +86,28 @@ fn count_frames(dir: &Path) -> usize {
     n
 }
 
+/// `TEST status [flags]` of every test of a finished session (from its `session.json`).
+fn session_outcome(session_dir: &Path) -> String {
+    let text = std::fs::read_to_string(session_dir.join("session.json")).unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let tests = v["tests"].as_array().cloned().unwrap_or_default();
+    if tests.is_empty() {
+        return format!("no tests in {}", session_dir.join("session.json").display());
+    }
+    tests
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {} {}",
+                t["test"].as_str().unwrap_or("?"),
+                t["status"].as_str().unwrap_or("?"),
+                t["flags"]
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn arg_value(args: &[String], key: &str) -> Option<String> {
     args.iter()
         .position(|a| a == key)
@@ -146,9 +169,15 @@ fn main() {
             &out_s,
             "--id",
             "bench",
+            "--block",
+            "SIM_SEED1",
         ],
         &dir,
         "pipe",
+    );
+    println!(
+        "vison-pipe outcome: {}",
+        session_outcome(&out_root.join("bench"))
     );
     println!("| {TESTS}, {frames} frames ({size}) | wall [s] | frames/s | peak RSS [MB] |");
     println!("|---|---|---|---|");

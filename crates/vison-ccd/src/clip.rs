@@ -56,19 +56,24 @@ pub fn mean_var_f64(v: &[f64]) -> (f64, f64) {
 /// (grouped data: value `v` spread uniformly over `[v - 0.5, v + 0.5)`), so that the offset of
 /// raw ADU data is not quantised to 0.5 ADU; the plain median otherwise; NaN when empty.
 pub fn grouped_median(vals: &[f32]) -> f64 {
-    let finite: Vec<f32> = vals.iter().copied().filter(|x| x.is_finite()).collect();
+    let mut finite: Vec<f32> = vals.iter().copied().filter(|x| x.is_finite()).collect();
+    grouped_median_of_finite(&mut finite)
+}
+
+/// [`grouped_median`] of finite values, reordering them in place instead of copying.
+pub fn grouped_median_of_finite(finite: &mut [f32]) -> f64 {
     let n = finite.len();
     if n == 0 {
         return f64::NAN;
     }
     if finite.iter().any(|x| x.fract() != 0.0) {
-        return crate::stats::median_of_values(&finite);
+        return crate::stats::median_of_values(finite);
     }
-    let mut w = finite.clone();
-    let v_mid = *w.select_nth_unstable_by(n / 2, f32::total_cmp).1;
-    let below = finite.iter().filter(|&&x| x < v_mid).count();
-    let equal = finite.iter().filter(|&&x| x == v_mid).count().max(1);
-    f64::from(v_mid) - 0.5 + (n as f64 / 2.0 - below as f64) / equal as f64
+    let v_mid = *finite.select_nth_unstable_by(n / 2, f32::total_cmp).1;
+    let (below, equal) = finite.iter().fold((0usize, 0usize), |(b, e), &x| {
+        (b + usize::from(x < v_mid), e + usize::from(x == v_mid))
+    });
+    f64::from(v_mid) - 0.5 + (n as f64 / 2.0 - below as f64) / equal.max(1) as f64
 }
 
 /// Centre of the clipping interval.

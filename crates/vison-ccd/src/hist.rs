@@ -197,6 +197,83 @@ impl HalfHist {
         }
     }
 
+    /// Mean and population standard deviation (ddof 0) from exact integer sums; NaN when
+    /// empty.
+    pub fn mean_std(&self) -> (f64, f64) {
+        let n = self.n();
+        if n == 0 {
+            return (f64::NAN, f64::NAN);
+        }
+        let (mut s1, mut s2) = (0i128, 0i128);
+        for (k, &c) in self.counts.iter().enumerate() {
+            let y = i128::from(self.y0 + k as i64);
+            s1 += i128::from(c) * y;
+            s2 += i128::from(c) * y * y;
+        }
+        let nn = i128::from(n);
+        let var_y = (nn * s2 - s1 * s1) as f64 / (nn as f64 * nn as f64);
+        (s1 as f64 / nn as f64 * 0.5, 0.5 * var_y.max(0.0).sqrt())
+    }
+
+    /// Whether every counted value is an integer (raw ADU data).
+    pub fn is_integer(&self) -> bool {
+        self.counts
+            .iter()
+            .enumerate()
+            .all(|(k, &c)| c == 0 || (self.y0 + k as i64).rem_euclid(2) == 0)
+    }
+
+    /// Median interpolated within the unit step when every value is an integer (grouped data,
+    /// exactly [`crate::clip::grouped_median`]), the plain median otherwise; NaN when empty.
+    pub fn grouped_median(&self) -> f64 {
+        let n = self.n();
+        if n == 0 {
+            return f64::NAN;
+        }
+        if !self.is_integer() {
+            return self.percentiles(&[50.0])[0];
+        }
+        let v_mid = self.values_at(&[n / 2])[0];
+        let k_mid = (2.0 * v_mid) as i64 - self.y0;
+        let below: u64 = self.counts[..k_mid as usize].iter().sum();
+        let equal = self.counts[k_mid as usize].max(1);
+        v_mid - 0.5 + (n as f64 / 2.0 - below as f64) / equal as f64
+    }
+
+    /// Mean, population standard deviation and count after iterative clipping at `sigma`
+    /// around the mean, at most `max_iter` passes: the same iteration as
+    /// [`crate::quadcheck::clipped_mean_std`] on the counted values, one pass over the bins.
+    pub fn clipped_mean_std(&self, sigma: f64, max_iter: usize) -> (f64, f64, usize) {
+        let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
+        let mut last = (f64::NAN, f64::NAN, 0usize);
+        for _ in 0..=max_iter {
+            let (mut n, mut s, mut s2) = (0u64, 0.0f64, 0.0f64);
+            let shift = if last.0.is_finite() { last.0 } else { 0.0 };
+            for (k, &c) in self.counts.iter().enumerate() {
+                let x = (self.y0 + k as i64) as f64 * 0.5;
+                if c > 0 && x >= lo && x <= hi {
+                    let d = x - shift;
+                    n += c;
+                    s += c as f64 * d;
+                    s2 += c as f64 * d * d;
+                }
+            }
+            if n == 0 {
+                return (f64::NAN, f64::NAN, 0);
+            }
+            let md = s / n as f64;
+            let var = (s2 / n as f64 - md * md).max(0.0);
+            let cur = (shift + md, var.sqrt(), n as usize);
+            if cur.2 == last.2 || cur.1 == 0.0 {
+                return cur;
+            }
+            last = cur;
+            lo = cur.0 - sigma * cur.1;
+            hi = cur.0 + sigma * cur.1;
+        }
+        last
+    }
+
     /// `(lost, saturated)`: pixels at 0 and at 65535 ADU.
     pub fn lost_saturated(&self) -> (usize, usize) {
         (
@@ -299,6 +376,53 @@ pub fn half_hist_values(v: &[f32]) -> Option<HalfHist> {
 
 #[cfg(test)]
 mod tests {
+
+    /// Counting figures equal the value-by-value implementations (integer data with outliers,
+    /// half-integer data, small and even/odd counts).
+    #[test]
+    fn grouped_median_and_clipping_equal_the_value_paths() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for (n, half) in [
+            (1usize, false),
+            (2, false),
+            (7, true),
+            (1000, false),
+            (4097, true),
+        ] {
+            let mut v: Vec<f32> = (0..n)
+                .map(|_| {
+                    let x = (rng.random::<f64>() * 20.0 + 1000.0).round() as f32;
+                    if half && rng.random::<bool>() {
+                        x + 0.5
+                    } else {
+                        x
+                    }
+                })
+                .collect();
+            if n > 10 {
+                v[3] = 60000.0;
+                v[5] = f32::NAN;
+            }
+            let h = half_hist_values(&v).unwrap();
+            let want = crate::clip::grouped_median(&v);
+            assert!(
+                (h.grouped_median() - want).abs() < 1e-9,
+                "n={n}: {} vs {want}",
+                h.grouped_median()
+            );
+            let (m1, s1, k1) = h.clipped_mean_std(4.0, 5);
+            let (m2, s2, k2) = crate::quadcheck::clipped_mean_std(&v, 4.0, 5);
+            assert_eq!(k1, k2, "n={n}");
+            assert!((m1 - m2).abs() < 1e-9 && (s1 - s2).abs() < 1e-9, "n={n}");
+            let (m3, s3, _) = crate::quadcheck::clipped_mean_std(&v, f64::INFINITY, 0);
+            let (m4, s4) = h.mean_std();
+            assert!((m3 - m4).abs() < 1e-9 && (s3 - s4).abs() < 1e-9, "n={n}");
+            let integer = v.iter().all(|x| !x.is_finite() || x.fract() == 0.0);
+            assert_eq!(h.is_integer(), integer, "n={n}");
+        }
+    }
+
     use super::*;
     use ndarray::Array2;
 

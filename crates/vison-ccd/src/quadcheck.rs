@@ -2,7 +2,7 @@
 //! three serial sections, noise, read noise, saturated and lost pixels (arrays in, numbers
 //! out; no I/O).
 
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use crate::frame::Frame;
@@ -84,6 +84,19 @@ pub fn clipped_mean_std(vals: &[f32], sigma: f64, max_iter: usize) -> (f64, f64,
     last
 }
 
+/// Grouped median ([`crate::clip::grouped_median`]) of the finite values of each row, in one
+/// reused buffer; NaN for a row without finite values.
+fn row_medians(v: ArrayView2<'_, f32>) -> Vec<f64> {
+    let mut buf: Vec<f32> = Vec::with_capacity(v.ncols());
+    v.axis_iter(Axis(0))
+        .map(|row| {
+            buf.clear();
+            buf.extend(row.iter().copied().filter(|x| x.is_finite()));
+            crate::clip::grouped_median_of_finite(&mut buf)
+        })
+        .collect()
+}
+
 /// Read noise of a region from the scatter left after removing an additive row + column
 /// structure (`x[r, c] = a[r] + b[c] + noise`): the residual of each pixel from its row and
 /// column means, clipped at `clip_sigma`, corrected for the means' degrees of freedom and,
@@ -95,36 +108,31 @@ pub fn ron_two_way(v: ArrayView2<'_, f32>, clip_sigma: f64, quantisation: bool) 
     if nr < 2 || nc < 2 {
         return f64::NAN;
     }
-    let integer = v.iter().all(|x| !x.is_finite() || x.fract() == 0.0);
-    let mut w: Array2<f32> = v.to_owned();
+    let hist = crate::hist::half_hist(v);
+    let integer = match &hist {
+        Some(h) => h.is_integer(),
+        None => v.iter().all(|x| !x.is_finite() || x.fract() == 0.0),
+    };
     // Robust scale of the whole region, then mask far outliers from each row's median.
-    let (_, s0, n0) = match w.as_slice() {
-        Some(all) => clipped_mean_std(all, 4.0, 5),
-        None => clipped_mean_std(&w.iter().copied().collect::<Vec<_>>(), 4.0, 5),
+    let (_, s0, n0) = match (&hist, v.as_slice()) {
+        (Some(h), _) => h.clipped_mean_std(4.0, 5),
+        (None, Some(all)) => clipped_mean_std(all, 4.0, 5),
+        (None, None) => clipped_mean_std(&v.iter().copied().collect::<Vec<_>>(), 4.0, 5),
     };
     if n0 < 4 || !s0.is_finite() {
         return f64::NAN;
     }
     let cut = 8.0 * s0.max(0.5);
-    for mut row in w.axis_iter_mut(Axis(0)) {
-        let mut vals: Vec<f32> = row.iter().copied().collect();
-        let med = interp_median(&mut vals);
-        row.mapv_inplace(|x| {
-            if x.is_finite() && (f64::from(x) - med).abs() <= cut {
-                x
-            } else {
-                f32::NAN
-            }
-        });
-    }
-    // Row and column means of the finite pixels in one row-major pass.
+    let row_median = row_medians(v);
+    let kept = |r: usize, x: f32| x.is_finite() && (f64::from(x) - row_median[r]).abs() <= cut;
+    // Row and column means of the kept pixels in one row-major pass.
     let mut row_mean = vec![f64::NAN; nr];
     let mut col_sum = vec![0.0f64; nc];
     let mut col_n = vec![0usize; nc];
-    for (r, row) in w.axis_iter(Axis(0)).enumerate() {
+    for (r, row) in v.axis_iter(Axis(0)).enumerate() {
         let (mut s, mut n) = (0.0f64, 0usize);
         for (c, &x) in row.iter().enumerate() {
-            if x.is_finite() {
+            if kept(r, x) {
                 let x = f64::from(x);
                 s += x;
                 n += 1;
@@ -147,9 +155,12 @@ pub fn ron_two_way(v: ArrayView2<'_, f32>, clip_sigma: f64, quantisation: bool) 
     }
     let grand = finite_rows.iter().sum::<f64>() / finite_rows.len() as f64;
     let mut resid = Vec::with_capacity(nr * nc);
-    for ((r, c), &x) in w.indexed_iter() {
-        if x.is_finite() {
-            resid.push((f64::from(x) - row_mean[r] - col_mean[c] + grand) as f32);
+    for (r, row) in v.axis_iter(Axis(0)).enumerate() {
+        let base = grand - row_mean[r];
+        for (c, &x) in row.iter().enumerate() {
+            if kept(r, x) {
+                resid.push((f64::from(x) + base - col_mean[c]) as f32);
+            }
         }
     }
     let (_, s, _) = clipped_mean_std(&resid, clip_sigma, 10);
@@ -215,6 +226,15 @@ fn region<'a>(
 }
 
 fn median_std(v: ArrayView2<'_, f32>, est: OffsetEstimator) -> (f64, f64) {
+    // Quantised data (raw ADU): exact figures from one counting pass.
+    if let Some(h) = crate::hist::half_hist(v) {
+        let (_, std) = h.mean_std();
+        let level = match est {
+            OffsetEstimator::Median => h.grouped_median(),
+            OffsetEstimator::ClippedMean => h.clipped_mean_std(4.0, 5).0,
+        };
+        return (level, std);
+    }
     let mut vals: Vec<f32> = v.iter().copied().filter(|x| x.is_finite()).collect();
     let (_, std, _) = clipped_mean_std(&vals, f64::INFINITY, 0);
     let level = match est {
@@ -333,7 +353,7 @@ mod tests {
         let sigma = 1.1;
         let d = Normal::<f64>::new(0.0, sigma).unwrap();
         let (nr, nc) = (300, 256);
-        let a = Array2::from_shape_fn((nr, nc), |(r, c)| {
+        let a = ndarray::Array2::from_shape_fn((nr, nc), |(r, c)| {
             let structure = 2500.0 + 0.7 * ((r as f64) * 0.05).cos() + 0.002 * c as f64;
             (structure + d.sample(&mut rng)).round() as f32
         });

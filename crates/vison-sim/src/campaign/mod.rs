@@ -181,7 +181,7 @@ impl CampaignConfig {
 }
 
 /// What a generation produced.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CampaignReport {
     /// The day folder.
     pub day_dir: PathBuf,

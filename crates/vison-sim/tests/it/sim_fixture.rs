@@ -22,7 +22,6 @@ pub(crate) const TESTS: &[&str] = &[
 
 /// The generated campaign: folder, report and truth.
 pub(crate) struct Campaign {
-    _dir: tempfile::TempDir,
     pub(crate) report: CampaignReport,
     pub(crate) truth: Truth,
 }
@@ -63,22 +62,71 @@ impl Campaign {
     }
 }
 
-/// The shared campaign, generated once per test run.
+/// The shared campaign, generated once per build of this test binary and shared by its test
+/// processes (nextest runs each test in its own process): it lives in
+/// `$CARGO_TARGET_TMPDIR/sim-fixture-<key>`, where the key changes with every rebuild, and is
+/// generated under a file lock into a temporary folder renamed into place. Fixtures of
+/// earlier builds are removed, so the target folder holds one.
 pub(crate) fn campaign() -> &'static Campaign {
     static C: OnceLock<Campaign> = OnceLock::new();
     C.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut cfg =
-            CampaignConfig::new(TESTS.iter().map(|s| s.to_string()).collect(), dir.path());
-        cfg.seed = 20260;
-        let report = generate_campaign(&cfg, &|| {}).expect("campaign generation");
-        let truth = Truth::read(&report.truth_path).expect("truth.json");
-        Campaign {
-            _dir: dir,
-            report,
-            truth,
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let dir = root.join(format!("sim-fixture-{}", build_key()));
+        let report_path = dir.join("report.json");
+        if !report_path.is_file() {
+            generate_shared(root, &dir);
         }
+        let report: CampaignReport = serde_json::from_str(
+            &std::fs::read_to_string(&report_path).expect("fixture report.json"),
+        )
+        .expect("fixture report.json decodes");
+        let truth = Truth::read(&report.truth_path).expect("truth.json");
+        Campaign { report, truth }
     })
+}
+
+/// A key that changes with every build of the test binary (its size and modification time).
+fn build_key() -> String {
+    let exe = std::env::current_exe().expect("test binary path");
+    let meta = std::fs::metadata(&exe).expect("test binary metadata");
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!("{:x}-{:x}", meta.len(), mtime_ns)
+}
+
+/// Generates the campaign into `dir` unless another process did, under `root/sim-fixture.lock`.
+fn generate_shared(root: &Path, dir: &Path) {
+    std::fs::create_dir_all(root).expect("target tmp dir");
+    let lock = std::fs::File::create(root.join("sim-fixture.lock")).expect("fixture lock file");
+    lock.lock().expect("fixture lock");
+    if !dir.join("report.json").is_file() {
+        remove_stale_fixtures(root);
+        let tmp = tempfile::tempdir_in(root).expect("temp dir");
+        let mut cfg =
+            CampaignConfig::new(TESTS.iter().map(|s| s.to_string()).collect(), tmp.path());
+        cfg.seed = 20260;
+        let mut report = generate_campaign(&cfg, &|| {}).expect("campaign generation");
+        let rebase = |p: &Path| dir.join(p.strip_prefix(tmp.path()).expect("inside temp dir"));
+        report.day_dir = rebase(&report.day_dir);
+        report.truth_path = rebase(&report.truth_path);
+        let json = serde_json::to_string(&report).expect("report encodes");
+        std::fs::write(tmp.path().join("report.json"), json).expect("fixture report.json");
+        std::fs::rename(tmp.keep(), dir).expect("fixture into place");
+    }
+    lock.unlock().expect("fixture unlock");
+}
+
+/// Removes the fixtures of earlier builds.
+fn remove_stale_fixtures(root: &Path) {
+    for e in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        let name = e.file_name();
+        if name.to_string_lossy().starts_with("sim-fixture-") {
+            std::fs::remove_dir_all(e.path()).ok();
+        }
+    }
 }
 
 /// Mean and population standard deviation.
