@@ -2,8 +2,8 @@
 //!
 //! Reference 6.8: a smooth model of a flat-field region, either a 2-D polynomial surface fitted by
 //! linear least squares (normal equations solved by Cholesky, nalgebra) on a subsampled
-//! (binned-median) grid and evaluated on the full grid, or a
-//! box median filter. Masks use `true` = bad pixel; masked pixels never enter a model.
+//! (binned-median) grid and evaluated on the full grid, or a box median filter. Masks use
+//! `true` = bad pixel; masked pixels never enter a model.
 //! All functions return a model with the shape of the input.
 
 use nalgebra::{DMatrix, DVector};
