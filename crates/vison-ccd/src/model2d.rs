@@ -1,10 +1,12 @@
 //! Two-dimensional large-scale (illumination) models of an image region.
 //!
 //! Reference 6.8: a smooth model of a flat-field region, either a 2-D polynomial surface fitted by
-//! linear least squares on a subsampled (binned-median) grid and evaluated on the full grid, or a
-//! box median filter. Masks use `true` = bad pixel; masked pixels never enter a model.
+//! linear least squares (normal equations solved by Cholesky, nalgebra) on a subsampled
+//! (binned-median) grid and evaluated on the full grid, or a box median filter. Masks use
+//! `true` = bad pixel; masked pixels never enter a model.
 //! All functions return a model with the shape of the input.
 
+use nalgebra::{DMatrix, DVector};
 use ndarray::{Array2, ArrayView2, Axis, Zip};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -251,49 +253,23 @@ fn binned_medians(
         .collect()
 }
 
-/// Solve a symmetric positive (semi-)definite system by Gaussian elimination with partial
-/// pivoting; `a` is n x n row-major and is destroyed.
-fn solve_dense(a: &mut [f64], b: &mut [f64], n: usize) -> Result<Vec<f64>, Model2dError> {
-    let scale = (0..n).map(|i| a[i * n + i].abs()).fold(0.0, f64::max);
+/// Solve the normal equations `ata x = atb` (symmetric, n x n) by Cholesky (nalgebra). A pivot
+/// `L_ii^2` below `1e-14` times the largest diagonal element means a degenerate sample layout.
+fn solve_normal(ata: DMatrix<f64>, atb: &DVector<f64>) -> Result<Vec<f64>, Model2dError> {
+    let scale = ata.diagonal().amax();
     if scale <= 0.0 || !scale.is_finite() {
         return Err(Model2dError::Singular);
     }
-    for col in 0..n {
-        let mut piv = col;
-        for r in col + 1..n {
-            if a[r * n + col].abs() > a[piv * n + col].abs() {
-                piv = r;
-            }
-        }
-        if a[piv * n + col].abs() <= scale * 1e-14 {
-            return Err(Model2dError::Singular);
-        }
-        if piv != col {
-            for k in 0..n {
-                a.swap(col * n + k, piv * n + k);
-            }
-            b.swap(col, piv);
-        }
-        let d = a[col * n + col];
-        for r in col + 1..n {
-            let f = a[r * n + col] / d;
-            if f != 0.0 {
-                for k in col..n {
-                    a[r * n + k] -= f * a[col * n + k];
-                }
-                b[r] -= f * b[col];
-            }
-        }
+    let chol = ata.cholesky().ok_or(Model2dError::Singular)?;
+    if chol
+        .l_dirty()
+        .diagonal()
+        .iter()
+        .any(|l| l * l <= scale * 1e-14)
+    {
+        return Err(Model2dError::Singular);
     }
-    let mut x = vec![0.0; n];
-    for r in (0..n).rev() {
-        let mut s = b[r];
-        for k in r + 1..n {
-            s -= a[r * n + k] * x[k];
-        }
-        x[r] = s / a[r * n + r];
-    }
-    Ok(x)
+    Ok(chol.solve(atb).iter().copied().collect())
 }
 
 /// Fit a 2-D polynomial surface of total degree `degree` to an image region.
@@ -335,11 +311,11 @@ pub fn fit_poly2d(
             terms: nt,
         });
     }
-    let mut ata = vec![0.0; nt * nt];
-    let mut atb = vec![0.0; nt];
+    let mut ata = DMatrix::<f64>::zeros(nt, nt);
+    let mut atb = DVector::<f64>::zeros(nt);
     let mut pu = vec![0.0; degree + 1];
     let mut pv = vec![0.0; degree + 1];
-    let mut row = vec![0.0; nt];
+    let mut row = DVector::<f64>::zeros(nt);
     for &(cu, cv, val) in &samples {
         basis_row(
             normalise(cu, shape[0]),
@@ -347,22 +323,13 @@ pub fn fit_poly2d(
             degree,
             &mut pu,
             &mut pv,
-            &mut row,
+            row.as_mut_slice(),
         );
-        for i in 0..nt {
-            let ri = row[i];
-            atb[i] += ri * val;
-            for j in i..nt {
-                ata[i * nt + j] += ri * row[j];
-            }
-        }
+        // Lower triangle only: that is what the Cholesky decomposition reads.
+        ata.syger(1.0, &row, &row, 1.0);
+        atb.axpy(val, &row, 1.0);
     }
-    for i in 0..nt {
-        for j in 0..i {
-            ata[i * nt + j] = ata[j * nt + i];
-        }
-    }
-    let coefficients = solve_dense(&mut ata, &mut atb, nt)?;
+    let coefficients = solve_normal(ata, &atb)?;
     let mut model = Poly2dModel {
         degree,
         shape,
@@ -690,5 +657,11 @@ mod tests {
             fit_poly2d(img.view(), None, 5, 1),
             Err(Model2dError::TooFewSamples { .. })
         ));
+        // A single row: the terms in u duplicate the constant (P_i(0) P_j(v)), a singular system.
+        let row = Array2::from_shape_fn((1, 50), |(_, c)| c as f32);
+        assert_eq!(
+            fit_poly2d(row.view(), None, 2, 1),
+            Err(Model2dError::Singular)
+        );
     }
 }

@@ -1,7 +1,9 @@
-//! Least-squares machinery: weighted linear fits (SVD) and a small Levenberg-Marquardt solver,
-//! both returning the parameter covariance matrix.
+//! Least-squares machinery: weighted linear fits (SVD) and Levenberg-Marquardt (the
+//! `levenberg-marquardt` crate) on a residual closure, both returning the parameter covariance.
 
-use nalgebra::{DMatrix, DVector};
+use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt, TerminationReason};
+use nalgebra::storage::Owned;
+use nalgebra::{DMatrix, DVector, Dyn};
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -143,9 +145,76 @@ pub(crate) fn linear_lsq(
     })
 }
 
-/// Levenberg-Marquardt minimisation of sum r_k(p)^2, where `residuals(p, r)` fills the weighted
-/// residuals and returns false if `p` is outside the model's domain. The Jacobian is computed by
-/// central differences with steps relative to `typical` (the magnitude of each parameter).
+/// Residuals returned for parameters outside the model's domain: a finite but enormous value,
+/// so that the solver rejects the step and shrinks its trust region (the crate stops at a
+/// residual vector that is `None`).
+const OUTSIDE_DOMAIN: f64 = 1e100;
+
+/// A least-squares problem given by a residual closure, with a central-difference Jacobian.
+struct NumericProblem<'a, F> {
+    residuals: F,
+    typical: &'a [f64],
+    n_res: usize,
+    p: DVector<f64>,
+}
+
+impl<F: Fn(&[f64], &mut [f64]) -> bool> NumericProblem<'_, F> {
+    /// Residuals at `p`, `None` outside the model's domain or when one is not finite.
+    fn residuals_at(&self, p: &[f64]) -> Option<DVector<f64>> {
+        let mut r = DVector::zeros(self.n_res);
+        ((self.residuals)(p, r.as_mut_slice()) && r.iter().all(|v| v.is_finite())).then_some(r)
+    }
+
+    /// Central differences with steps `1e-6 max(|p_j|, |typical_j|)`.
+    fn jacobian_at(&self, p: &[f64]) -> Option<DMatrix<f64>> {
+        let mut jac = DMatrix::zeros(self.n_res, p.len());
+        let mut q = p.to_vec();
+        for (j, (&pj, &tj)) in p.iter().zip(self.typical).enumerate() {
+            let h = 1e-6 * pj.abs().max(tj.abs()).max(f64::MIN_POSITIVE);
+            q[j] = pj + h;
+            let rp = self.residuals_at(&q)?;
+            q[j] = pj - h;
+            let rm = self.residuals_at(&q)?;
+            q[j] = pj;
+            jac.set_column(j, &((rp - rm) / (2.0 * h)));
+        }
+        Some(jac)
+    }
+}
+
+impl<F: Fn(&[f64], &mut [f64]) -> bool> LeastSquaresProblem<f64, Dyn, Dyn>
+    for NumericProblem<'_, F>
+{
+    type ResidualStorage = Owned<f64, Dyn>;
+    type JacobianStorage = Owned<f64, Dyn, Dyn>;
+    type ParameterStorage = Owned<f64, Dyn>;
+
+    fn set_params(&mut self, p: &DVector<f64>) {
+        self.p.copy_from(p);
+    }
+
+    fn params(&self) -> DVector<f64> {
+        self.p.clone()
+    }
+
+    fn residuals(&self) -> Option<DVector<f64>> {
+        Some(
+            self.residuals_at(self.p.as_slice())
+                .unwrap_or_else(|| DVector::from_element(self.n_res, OUTSIDE_DOMAIN)),
+        )
+    }
+
+    fn jacobian(&self) -> Option<DMatrix<f64>> {
+        self.jacobian_at(self.p.as_slice())
+    }
+}
+
+/// Levenberg-Marquardt minimisation of sum r_k(p)^2 (the `levenberg-marquardt` crate, MINPACK's
+/// algorithm), where `residuals(p, r)` fills the weighted residuals and returns false if `p` is
+/// outside the model's domain (such steps are rejected). The Jacobian is computed by central
+/// differences with steps relative to `typical` (the magnitude of each parameter); the
+/// covariance is `(J^T J)^-1` at the solution. `converged` is the solver's success, or its
+/// report that no further improvement is possible in machine precision.
 pub(crate) fn levenberg_marquardt(
     model: &'static str,
     n_res: usize,
@@ -161,105 +230,45 @@ pub(crate) fn levenberg_marquardt(
             need: np,
         });
     }
-    let mut p = p0.to_vec();
-    let mut r = vec![0.0; n_res];
-    if !residuals(&p, &mut r) || r.iter().any(|v| !v.is_finite()) {
-        return Err(Error::FitFailed {
-            model,
-            reason: "non-finite residuals at the starting point".to_owned(),
-        });
-    }
-    let mut chi2: f64 = r.iter().map(|v| v * v).sum();
-    let mut lambda = 1e-3;
-    let mut converged = false;
-    let mut jac = DMatrix::<f64>::zeros(n_res, np);
-    let mut rp = vec![0.0; n_res];
-    let mut rm = vec![0.0; n_res];
-    let jacobian = |p: &[f64], jac: &mut DMatrix<f64>, rp: &mut [f64], rm: &mut [f64]| -> bool {
-        for j in 0..np {
-            let h = 1e-6 * p[j].abs().max(typical[j].abs()).max(f64::MIN_POSITIVE);
-            let mut q = p.to_vec();
-            q[j] = p[j] + h;
-            if !residuals(&q, rp) {
-                return false;
-            }
-            q[j] = p[j] - h;
-            if !residuals(&q, rm) {
-                return false;
-            }
-            for k in 0..n_res {
-                jac[(k, j)] = (rp[k] - rm[k]) / (2.0 * h);
-            }
-        }
-        true
-    };
-    for _iter in 0..200 {
-        if !jacobian(&p, &mut jac, &mut rp, &mut rm) {
-            break;
-        }
-        let jtj = jac.transpose() * &jac;
-        let jtr = jac.transpose() * DVector::from_column_slice(&r);
-        let mut improved = false;
-        for _ in 0..30 {
-            let mut m = jtj.clone();
-            for j in 0..np {
-                m[(j, j)] += lambda * jtj[(j, j)].max(1e-300);
-            }
-            let Some(ch) = m.cholesky() else {
-                lambda *= 10.0;
-                continue;
-            };
-            let step = ch.solve(&(-&jtr));
-            let trial: Vec<f64> = (0..np).map(|j| p[j] + step[j]).collect();
-            let mut rt = vec![0.0; n_res];
-            if residuals(&trial, &mut rt) && rt.iter().all(|v| v.is_finite()) {
-                let c2: f64 = rt.iter().map(|v| v * v).sum();
-                if c2 <= chi2 {
-                    let rel_step = (0..np)
-                        .map(|j| step[j].abs() / p[j].abs().max(typical[j].abs()))
-                        .fold(0.0, f64::max);
-                    let small = (chi2 - c2) <= 1e-12 * chi2.max(1e-300) || rel_step < 1e-10;
-                    p = trial;
-                    r = rt;
-                    chi2 = c2;
-                    lambda = (lambda * 0.1).max(1e-12);
-                    improved = true;
-                    if small {
-                        converged = true;
-                    }
-                    break;
-                }
-            }
-            lambda *= 10.0;
-            if lambda > 1e16 {
-                break;
-            }
-        }
-        if !improved {
-            // No downhill step exists at any damping: at the minimum to machine precision.
-            converged = true;
-            break;
-        }
-        if converged {
-            break;
-        }
-    }
-    if !jacobian(&p, &mut jac, &mut rp, &mut rm) {
-        return Err(Error::FitFailed {
-            model,
-            reason: "Jacobian undefined at the solution".to_owned(),
-        });
-    }
-    let jtj = jac.transpose() * &jac;
-    let inv = jtj.clone().try_inverse().ok_or_else(|| Error::FitFailed {
+    let fail = |reason: &str| Error::FitFailed {
         model,
-        reason: "singular normal matrix at the solution".to_owned(),
-    })?;
-    let cov: Vec<f64> = (0..np * np).map(|k| inv[(k / np, k % np)]).collect();
+        reason: reason.to_owned(),
+    };
+    if typical.len() != np {
+        return Err(fail("one typical magnitude per parameter needed"));
+    }
+    let problem = NumericProblem {
+        residuals,
+        typical,
+        n_res,
+        p: DVector::from_column_slice(p0),
+    };
+    if problem.residuals_at(p0).is_none() {
+        return Err(fail("non-finite residuals at the starting point"));
+    }
+    let (problem, report) = LevenbergMarquardt::new().minimize(problem);
+    let converged = report.termination.was_successful()
+        || matches!(
+            report.termination,
+            TerminationReason::NoImprovementPossible(_)
+        );
+    if !converged {
+        tracing::debug!(model, termination = ?report.termination, "LM fit did not converge");
+    }
+    let p = problem.p.as_slice();
+    let r = problem
+        .residuals_at(p)
+        .ok_or_else(|| fail("residuals undefined at the solution"))?;
+    let jac = problem
+        .jacobian_at(p)
+        .ok_or_else(|| fail("Jacobian undefined at the solution"))?;
+    let inv = (jac.transpose() * &jac)
+        .try_inverse()
+        .ok_or_else(|| fail("singular normal matrix at the solution"))?;
     Ok(LsqFit {
-        params: p,
-        cov,
-        chi2,
+        params: p.to_vec(),
+        cov: inv.transpose().as_slice().to_vec(),
+        chi2: r.norm_squared(),
         dof: n_res - np,
         converged,
     })
@@ -309,5 +318,33 @@ mod tests {
         assert!((f.params[1] + 1.3).abs() < 1e-6);
         assert!((f.params[2] - 0.5).abs() < 1e-6);
         assert!(f.converged);
+    }
+
+    #[test]
+    fn lm_rejects_steps_outside_the_domain() {
+        // r_k = ln p - ln 0.01 + e_k from p = 100: the first Gauss-Newton step (about -900) leaves
+        // the domain p > 0; it must be rejected, not end the fit. Minimum: ln p = ln 0.01 - mean e.
+        let e = [1e-3, -2e-3, 4e-3];
+        let rejected = std::cell::Cell::new(0);
+        let f = levenberg_marquardt("t", 3, &[100.0], &[1.0], |p, r| {
+            if p[0] <= 0.0 {
+                rejected.set(rejected.get() + 1);
+                return false;
+            }
+            for (rk, ek) in r.iter_mut().zip(e) {
+                *rk = p[0].ln() - 0.01f64.ln() + ek;
+            }
+            true
+        })
+        .unwrap();
+        assert!(rejected.get() > 0, "the test must exercise a rejected step");
+        let expect = 0.01 * (-1e-3f64).exp();
+        assert!((f.params[0] - expect).abs() < 1e-9 * expect, "{f:?}");
+        assert!(f.converged);
+        // chi2 = sum (e_k - mean e)^2; covariance (J^T J)^-1 = p^2 / 3.
+        assert!((f.chi2 - 1.8e-5).abs() < 1e-12, "{}", f.chi2);
+        assert!((f.cov_ij(0, 0, false) - expect * expect / 3.0).abs() < 1e-6 * expect * expect);
+        // Outside the domain at the start: an error.
+        assert!(levenberg_marquardt("t", 3, &[-1.0], &[1.0], |p, _| p[0] > 0.0).is_err());
     }
 }

@@ -20,6 +20,8 @@
 //! The original NL01 fit is broken (its fitting wrapper is commented out); this is a working
 //! re-implementation validated on synthetic series with drift and noise.
 
+use argmin::core::{CostFunction, Executor, State};
+use argmin::solver::brent::BrentOpt;
 use ndarray::ArrayViewMut2;
 use serde::{Deserialize, Serialize};
 
@@ -443,28 +445,37 @@ fn initial_flux_ratio(
     }
 }
 
-/// Minimum of a unimodal function on `[lo, hi]` by golden-section search, to `tol` in x.
-fn golden_min(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64, tol: f64) -> f64 {
-    let g = 0.5 * (5.0_f64.sqrt() - 1.0);
-    let mut x1 = hi - g * (hi - lo);
-    let mut x2 = lo + g * (hi - lo);
-    let (mut f1, mut f2) = (f(x1), f(x2));
-    while hi - lo > tol {
-        if f1 <= f2 {
-            hi = x2;
-            x2 = x1;
-            f2 = f1;
-            x1 = hi - g * (hi - lo);
-            f1 = f(x1);
-        } else {
-            lo = x1;
-            x1 = x2;
-            f1 = f2;
-            x2 = lo + g * (hi - lo);
-            f2 = f(x2);
-        }
+/// A 1-D cost for argmin; non-finite values become a large finite one, which Brent's parabolic
+/// steps can handle.
+struct Cost1d<F>(F);
+
+impl<F: Fn(f64) -> f64> CostFunction for Cost1d<F> {
+    type Param = f64;
+    type Output = f64;
+
+    fn cost(&self, x: &f64) -> std::result::Result<f64, argmin::core::Error> {
+        let v = (self.0)(*x);
+        Ok(if v.is_finite() { v } else { 1e150 })
     }
-    0.5 * (lo + hi)
+}
+
+/// Minimum of a unimodal function on `[lo, hi]` by Brent's method (argmin's `BrentOpt`), to
+/// `tol_x` absolute plus `sqrt(machine epsilon)` relative in x; the midpoint if the search fails.
+fn brent_min(f: impl Fn(f64) -> f64, lo: f64, hi: f64, tol_x: f64) -> f64 {
+    let solver = BrentOpt::new(lo, hi).set_tolerance(f64::EPSILON.sqrt(), tol_x);
+    let best = Executor::new(Cost1d(f), solver)
+        .configure(|s| s.max_iters(500))
+        .run()
+        .ok()
+        .and_then(|res| res.state().get_best_param().copied());
+    best.unwrap_or_else(|| {
+        tracing::warn!(
+            lo,
+            hi,
+            "Brent minimisation failed; using the bracket's midpoint"
+        );
+        0.5 * (lo + hi)
+    })
 }
 
 /// Fit the non-linearity of a sequence (see the module documentation).
@@ -770,7 +781,7 @@ impl<'a> FluenceSet<'a> {
                             .map_or(f64::INFINITY, |f| f.1)
                     };
                     let half = 0.15;
-                    let best = golden_min(chi2, centre - half, centre + half, 1e-10);
+                    let best = brent_min(chi2, centre - half, centre + half, 1e-10);
                     let at_edge = (best - centre).abs() > half - 1e-3;
                     centre = best;
                     if !at_edge {
@@ -889,6 +900,29 @@ fn nonlin_verdict(c1: f64, rms: f64, config: &NonlinConfig, notes: &mut Vec<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn brent_min_finds_interior_and_edge_minima() {
+        let x = brent_min(|x| (x - 0.123).powi(2) + 1.0, -0.15, 0.15, 1e-10);
+        assert!((x - 0.123).abs() < 1e-7, "{x}");
+        // Minimum beyond the bracket: the edge (the caller recentres).
+        let x = brent_min(|x| (x - 1.0).powi(2), -0.15, 0.15, 1e-10);
+        assert!((x - 0.15).abs() < 1e-6, "{x}");
+        // Non-finite costs are avoided.
+        let x = brent_min(
+            |x| {
+                if x < 0.0 {
+                    f64::INFINITY
+                } else {
+                    (x - 0.05).powi(2)
+                }
+            },
+            -0.15,
+            0.15,
+            1e-10,
+        );
+        assert!((x - 0.05).abs() < 1e-7, "{x}");
+    }
 
     #[test]
     fn classify_like_vison() {

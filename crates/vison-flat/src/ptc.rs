@@ -794,6 +794,45 @@ fn turnoff_of(last: Option<&PtcPoint>, found: bool, gain: f64) -> Turnoff {
     }
 }
 
+/// Gain from a weighted cubic fit `V = b0 + b1 mu + b2 mu^2 + b3 mu^3` (a cross-check of the
+/// PTC models): the cubic term absorbs the output non-linearity (a quadratic response error
+/// makes the variance cubic), which biases vison's quadratic gain by up to ~2 % for a 1 %
+/// non-linearity at full scale. Points with a positive finite mean and variance are fitted with
+/// statistical sigmas `V sqrt(2 / n_pixels)` by [`linear_lsq`] (SVD, mean scaled to its
+/// maximum); the error of `b1` is scaled by the reduced chi-square when that exceeds 1.
+/// Returns `(gain_e_per_adu, gain_err_e_per_adu)`; NaN with fewer than 6 points or a failed fit.
+#[must_use]
+pub fn cubic_gain(points: &[PtcPoint]) -> (f64, f64) {
+    let pts: Vec<&PtcPoint> = points
+        .iter()
+        .filter(|p| {
+            p.mean_adu > 0.0 && p.var_adu2 > 0.0 && p.mean_adu.is_finite() && p.var_adu2.is_finite()
+        })
+        .collect();
+    if pts.len() < 6 {
+        return (f64::NAN, f64::NAN);
+    }
+    let scale = pts.iter().map(|p| p.mean_adu).fold(0.0, f64::max);
+    let xs: Vec<f64> = pts.iter().map(|p| p.mean_adu / scale).collect();
+    let ys: Vec<f64> = pts.iter().map(|p| p.var_adu2).collect();
+    let sig: Vec<f64> = pts
+        .iter()
+        .map(|p| p.var_adu2 * (2.0 / (p.n_pixels.max(1) as f64)).sqrt())
+        .collect();
+    let basis = |x: f64, r: &mut [f64]| {
+        r[0] = 1.0;
+        r[1] = x;
+        r[2] = x * x;
+        r[3] = x * x * x;
+    };
+    let Ok(f) = linear_lsq("PTC cubic", &xs, &ys, &sig, 4, basis) else {
+        return (f64::NAN, f64::NAN);
+    };
+    let b1 = f.params[1] / scale;
+    let b1_err = f.err(1, false) * f.chi2_red().max(1.0).sqrt() / scale;
+    (1.0 / b1, b1_err / (b1 * b1))
+}
+
 /// The largest relative gain error that is not POORFIT: the reference's `poor_gain_rel_err`
 /// (1e-3), or `poor_gain_err_over_stat` times the error the pixel statistics allow
 /// (`gain_err_stat / gain`), whichever is larger. A 256 x 256 quadrant cannot give a gain to
@@ -1030,6 +1069,48 @@ pub fn fit_covariance_model(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cubic_gain_recovers_an_exact_cubic() {
+        let pts: Vec<PtcPoint> = (1..30)
+            .map(|k| {
+                let mu = 5000.0 * f64::from(k);
+                PtcPoint {
+                    mean_adu: mu,
+                    var_adu2: 20.0 + mu / 3.1 + 1e-7 * mu * mu - 2e-13 * mu * mu * mu,
+                    n_pixels: 60_000,
+                }
+            })
+            .collect();
+        let (g, e) = cubic_gain(&pts);
+        assert!((g - 3.1).abs() < 1e-9, "{g}");
+        // Independent error: normal equations in x = mu / 1e5, inverse by nalgebra's LU; exact
+        // data give chi2_red < 1, so no scaling. var(b1) = var(b1_x) / 1e10, d gain = d b1 / b1^2.
+        let mut ata = nalgebra::Matrix4::<f64>::zeros();
+        for p in &pts {
+            let w = 1.0 / (p.var_adu2 * p.var_adu2 * 2.0 / 60_000.0);
+            let x = p.mean_adu / 1e5;
+            let row = nalgebra::Vector4::new(1.0, x, x * x, x * x * x);
+            ata += row * row.transpose() * w;
+        }
+        let var_b1 = ata.try_inverse().unwrap()[(1, 1)] / 1e10;
+        let expect = var_b1.sqrt() * 3.1 * 3.1;
+        assert!((e - expect).abs() < 1e-6 * expect, "{e} vs {expect}");
+        // More pixels per point: smaller sigmas, a proportionally smaller error (chi2_red < 1).
+        let more: Vec<PtcPoint> = pts
+            .iter()
+            .map(|p| PtcPoint {
+                n_pixels: 240_000,
+                ..*p
+            })
+            .collect();
+        let (g4, e4) = cubic_gain(&more);
+        assert!(
+            (g4 - 3.1).abs() < 1e-9 && (e4 / e - 0.5).abs() < 1e-6,
+            "{g4} {e4} {e}"
+        );
+        assert!(cubic_gain(&pts[..5]).0.is_nan());
+    }
 
     fn synth(gain: f64, ron: f64, a00: f64, means: &[f64]) -> Vec<PtcPoint> {
         means

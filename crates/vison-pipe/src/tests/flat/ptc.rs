@@ -19,8 +19,8 @@ use vison_flat::fullwell::{FullWell, PairCeiling, full_well_from_ceilings, pair_
 use vison_flat::linearise::Linearity;
 use vison_flat::nonlin::NonlinCorrection;
 use vison_flat::ptc::{
-    CovModelConfig, CovModelFit, PtcFit, PtcFitConfig, PtcModel, PtcPoint, fit_covariance_model,
-    fit_ptc,
+    CovModelConfig, CovModelFit, PtcFit, PtcFitConfig, PtcModel, PtcPoint, cubic_gain,
+    fit_covariance_model, fit_ptc,
 };
 
 use crate::error::{Error, Result};
@@ -149,86 +149,6 @@ pub fn ptc_points(pairs: &[&PtcPair]) -> Vec<PtcPoint> {
 /// The covariance model (a_ij) is fitted on pairs up to this mean: above it the output
 /// non-linearity bends the curve as much as the brighter-fatter effect does.
 pub const COV_FIT_MAX_MEAN_ADU: f64 = 45_000.0;
-
-/// Gain from a weighted cubic fit `V = b0 + b1 mu + b2 mu^2 + b3 mu^3` (pure): the cubic term
-/// absorbs the output non-linearity (a quadratic response error makes the variance cubic),
-/// which biases vison's quadratic gain by up to ~2 % for a 1 % non-linearity at full scale.
-/// Returns `(gain_e_per_adu, gain_err_e_per_adu)`; NaN with fewer than 6 points.
-pub fn cubic_gain(points: &[PtcPoint]) -> (f64, f64) {
-    let pts: Vec<&PtcPoint> = points
-        .iter()
-        .filter(|p| p.mean_adu > 0.0 && p.var_adu2 > 0.0 && p.mean_adu.is_finite())
-        .collect();
-    if pts.len() < 6 {
-        return (f64::NAN, f64::NAN);
-    }
-    let scale = pts.iter().map(|p| p.mean_adu).fold(0.0, f64::max);
-    let mut ata = [[0.0f64; 4]; 4];
-    let mut atb = [0.0f64; 4];
-    for p in &pts {
-        let x = p.mean_adu / scale;
-        let sigma = p.var_adu2 * (2.0 / (p.n_pixels.max(1) as f64)).sqrt();
-        let w = 1.0 / (sigma * sigma);
-        let row = [1.0, x, x * x, x * x * x];
-        for i in 0..4 {
-            atb[i] += w * row[i] * p.var_adu2;
-            for j in 0..4 {
-                ata[i][j] += w * row[i] * row[j];
-            }
-        }
-    }
-    let Some(inv) = invert4(ata) else {
-        return (f64::NAN, f64::NAN);
-    };
-    let b1 = (0..4).map(|j| inv[1][j] * atb[j]).sum::<f64>() / scale;
-    let chi2: f64 = pts
-        .iter()
-        .map(|p| {
-            let x = p.mean_adu / scale;
-            let coef: Vec<f64> = (0..4)
-                .map(|i| (0..4).map(|j| inv[i][j] * atb[j]).sum())
-                .collect();
-            let m = coef[0] + coef[1] * x + coef[2] * x * x + coef[3] * x * x * x;
-            let sigma = p.var_adu2 * (2.0 / (p.n_pixels.max(1) as f64)).sqrt();
-            ((p.var_adu2 - m) / sigma).powi(2)
-        })
-        .sum();
-    let chi2_red = (chi2 / (pts.len() - 4) as f64).max(1.0);
-    let b1_err = (inv[1][1] * chi2_red).sqrt() / scale;
-    (1.0 / b1, b1_err / (b1 * b1))
-}
-
-/// Inverse of a symmetric 4 x 4 matrix by Gauss-Jordan elimination with partial pivoting.
-fn invert4(m: [[f64; 4]; 4]) -> Option<[[f64; 4]; 4]> {
-    let mut a = m;
-    let mut inv = [[0.0f64; 4]; 4];
-    for (i, row) in inv.iter_mut().enumerate() {
-        row[i] = 1.0;
-    }
-    for c in 0..4 {
-        let p = (c..4).max_by(|&x, &y| a[x][c].abs().total_cmp(&a[y][c].abs()))?;
-        if a[p][c].abs() < 1e-300 {
-            return None;
-        }
-        a.swap(c, p);
-        inv.swap(c, p);
-        let d = a[c][c];
-        for j in 0..4 {
-            a[c][j] /= d;
-            inv[c][j] /= d;
-        }
-        for r in 0..4 {
-            if r != c {
-                let f = a[r][c];
-                for j in 0..4 {
-                    a[r][j] -= f * a[c][j];
-                    inv[r][j] -= f * inv[c][j];
-                }
-            }
-        }
-    }
-    Some(inv)
-}
 
 /// Pairs free of masked (saturated or lost) pixels: their valid + clipped pixel count is the
 /// largest of the quadrant's pairs (pure).
