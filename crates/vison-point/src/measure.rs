@@ -265,6 +265,8 @@ fn centre_spot(
 
 /// Error of an aperture flux: `sqrt(flux / g + A s^2 + A^2 s^2 pi / (2 N))` (source Poisson
 /// noise, background noise in the aperture area `A`, error of the median of `N` annulus pixels).
+/// The background is assumed flat across the annulus: a structure such as an uncorrected
+/// row-offset ripple is not in the error (subtract the master bias first).
 fn flux_err_adu(ap: &ApertureSum, bgd: &Background, gain_e_per_adu: f64) -> f64 {
     let s2 = bgd.std_adu * bgd.std_adu;
     let var = ap.sum_adu.max(0.0) / gain_e_per_adu

@@ -2,6 +2,12 @@
 //! realisations of one faint spot drawn here with the simplest physics: a Gaussian spot and a
 //! flat sky in electrons, Poisson per pixel, divided by the gain, plus Gaussian read noise and
 //! a bias level.
+//!
+//! Measured here (600 realisations each): reported / scatter 1.02-1.05 for 1500-20000 e-
+//! (the exact-aperture weights make sum w^2 slightly less than the area). With a row-offset
+//! ripple added (0.2-0.5 ADU, 4 cycles over 276 rows, as vison-sim's `small` quadrants carry
+//! without a master bias) the scatter grows to 1.1-2.5x the reported error: the annulus median
+//! assumes a locally flat background, which is why PSF01 on simulated frames scattered ~1.5x.
 
 use ndarray::Array2;
 use rand::SeedableRng;
