@@ -1,6 +1,5 @@
 //! `vison-inspect explog`: summary of ELVIS exposure logs.
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -8,6 +7,7 @@ use serde_json::{Map, Value, json};
 use vison_explog::{ElvisVersion, ExpLog, LoadOptions, LoadReport, Summary, load_explog};
 
 use crate::UsageError;
+use crate::output::emit;
 
 /// Arguments of `vison-inspect explog`.
 #[derive(clap::Args, Debug)]
@@ -177,18 +177,6 @@ pub(crate) fn run(args: &ExplogArgs) -> Result<()> {
         print_text(&mut out, &summary, &reports, &warnings)?;
     }
     emit(&out)
-}
-
-/// Write `text` to stdout; a closed pipe (`| head`) is not an error.
-pub(crate) fn emit(text: &str) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("cannot write to stdout"),
-    }
 }
 
 #[cfg(test)]

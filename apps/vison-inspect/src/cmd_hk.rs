@@ -13,7 +13,8 @@ use vison_hk::{
 use vison_report::{HLine, PlotGrid, Series, XyPlot};
 
 use crate::UsageError;
-use crate::cmd_explog::{emit, load_logs, parse_elvis};
+use crate::cmd_explog::{load_logs, parse_elvis};
+use crate::output::emit;
 
 /// Arguments of `vison-inspect hk`.
 #[derive(clap::Args, Debug)]
@@ -185,6 +186,16 @@ fn plot(
     Ok(())
 }
 
+/// What `vison-inspect hk` found: the files, their statistics and the check reports.
+struct HkOutcome {
+    files: Vec<HkFile>,
+    synth: vison_hk::HkSynthesis,
+    version: Option<ElvisVersion>,
+    report: CheckReport,
+    command_report: CheckReport,
+    warnings: Vec<String>,
+}
+
 /// Run `vison-inspect hk`.
 pub(crate) fn run(args: &HkArgs) -> Result<()> {
     let given = parse_elvis(args.elvis.as_deref())?;
@@ -219,27 +230,12 @@ pub(crate) fn run(args: &HkArgs) -> Result<()> {
                 version.map_or("(undetected)", ElvisVersion::as_str)
             );
         };
-        let series = HkSeries::from_files(&files);
         if args.check {
+            let series = HkSeries::from_files(&files);
             report = check_abs(&series, lims, LimitSet::Safe, CheckOn::Extremes, None);
         }
         if let Some(log) = &explog {
-            // Master (or unnamed) files are split by exposure with the log's start times.
-            let mut per_exposure: Vec<HkFile> = Vec::new();
-            for f in &files {
-                if matches!(f.name, HkName::PerExposure(_)) {
-                    per_exposure.push(f.clone());
-                } else {
-                    let (parts, left_out) = split_by_exposure(f, log);
-                    if left_out > 0 {
-                        warnings.push(format!(
-                            "{}: {left_out} reading(s) outside the exposures of the log were not compared",
-                            f.file
-                        ));
-                    }
-                    per_exposure.extend(parts);
-                }
-            }
+            let per_exposure = split_per_exposure(&files, log, &mut warnings);
             let split_series = HkSeries::from_files(&per_exposure);
             command_report = check_vs_command(&split_series, log, lims, CheckOn::Extremes, None);
         }
@@ -247,44 +243,87 @@ pub(crate) fn run(args: &HkArgs) -> Result<()> {
     if let Some(png_path) = &args.plot {
         plot(args, png_path, &all, limits.as_ref())?;
     }
-
-    let mut out = String::new();
+    let outcome = HkOutcome {
+        files,
+        synth,
+        version,
+        report,
+        command_report,
+        warnings,
+    };
     if args.json {
-        let mut keys = Map::new();
-        for (k, s) in synth.keys.iter().zip(&synth.stats) {
-            keys.insert(
-                k.clone(),
-                json!({"mean": num(s.mean), "std": num(s.std), "min": num(s.min), "max": num(s.max)}),
-            );
-        }
-        let violations: Vec<Value> = report
-            .violations()
-            .into_iter()
-            .map(|r| violation_json(r, "limits"))
-            .chain(
-                command_report
-                    .violations()
-                    .into_iter()
-                    .map(|r| violation_json(r, "command")),
-            )
-            .collect();
-        let mut obj = json!({
-            "readings": synth.readings,
-            "keys": keys,
-            "violations": violations,
-        });
-        if let Value::Object(m) = &mut obj {
-            m.insert(
-                "elvis".into(),
-                version.map_or(Value::Null, |v| json!(v.as_str())),
-            );
-            m.insert("warnings".into(), json!(warnings));
-        }
-        writeln!(out, "{}", serde_json::to_string_pretty(&obj)?)?;
-        return emit(&out);
+        return emit(&json_text(&outcome)?);
     }
+    emit(&summary_text(args, &outcome)?)
+}
 
-    for f in &files {
+/// The HK files one per exposure: master (or unnamed) files are split by exposure with the
+/// log's start times; readings outside the log's exposures give a warning.
+fn split_per_exposure(
+    files: &[HkFile],
+    log: &vison_explog::ExpLog,
+    warnings: &mut Vec<String>,
+) -> Vec<HkFile> {
+    let mut per_exposure: Vec<HkFile> = Vec::new();
+    for f in files {
+        if matches!(f.name, HkName::PerExposure(_)) {
+            per_exposure.push(f.clone());
+        } else {
+            let (parts, left_out) = split_by_exposure(f, log);
+            if left_out > 0 {
+                warnings.push(format!(
+                    "{}: {left_out} reading(s) outside the exposures of the log were not compared",
+                    f.file
+                ));
+            }
+            per_exposure.extend(parts);
+        }
+    }
+    per_exposure
+}
+
+/// The `--json` output: statistics per key, violations, version and warnings.
+fn json_text(o: &HkOutcome) -> Result<String> {
+    let mut keys = Map::new();
+    for (k, s) in o.synth.keys.iter().zip(&o.synth.stats) {
+        keys.insert(
+            k.clone(),
+            json!({"mean": num(s.mean), "std": num(s.std), "min": num(s.min), "max": num(s.max)}),
+        );
+    }
+    let violations: Vec<Value> = o
+        .report
+        .violations()
+        .into_iter()
+        .map(|r| violation_json(r, "limits"))
+        .chain(
+            o.command_report
+                .violations()
+                .into_iter()
+                .map(|r| violation_json(r, "command")),
+        )
+        .collect();
+    let mut obj = json!({
+        "readings": o.synth.readings,
+        "keys": keys,
+        "violations": violations,
+    });
+    if let Value::Object(m) = &mut obj {
+        m.insert(
+            "elvis".into(),
+            o.version.map_or(Value::Null, |v| json!(v.as_str())),
+        );
+        m.insert("warnings".into(), json!(o.warnings));
+    }
+    let mut out = String::new();
+    writeln!(out, "{}", serde_json::to_string_pretty(&obj)?)?;
+    Ok(out)
+}
+
+/// The text output: files, statistics table, violations, plot and warnings.
+fn summary_text(args: &HkArgs, o: &HkOutcome) -> Result<String> {
+    let mut out = String::new();
+    for f in &o.files {
         writeln!(
             out,
             "{}: {} readings, {} keys, {:?} layout",
@@ -297,17 +336,17 @@ pub(crate) fn run(args: &HkArgs) -> Result<()> {
     writeln!(
         out,
         "ELVIS {}; {} file(s); {} readings; {} keys",
-        version.map_or("(undetected)", ElvisVersion::as_str),
-        files.len(),
-        synth.readings,
-        synth.keys.len()
+        o.version.map_or("(undetected)", ElvisVersion::as_str),
+        o.files.len(),
+        o.synth.readings,
+        o.synth.keys.len()
     )?;
     writeln!(
         out,
         "{:<20} {:>14} {:>12} {:>14} {:>14}",
         "key", "mean", "std", "min", "max"
     )?;
-    for (k, s) in synth.keys.iter().zip(&synth.stats) {
+    for (k, s) in o.synth.keys.iter().zip(&o.synth.stats) {
         writeln!(
             out,
             "{k:<20} {:>14.6} {:>12.6} {:>14.6} {:>14.6}",
@@ -315,18 +354,18 @@ pub(crate) fn run(args: &HkArgs) -> Result<()> {
         )?;
     }
     if args.check {
-        print_violations(&mut out, "out of safe limits", &report)?;
+        print_violations(&mut out, "out of safe limits", &o.report)?;
     }
     if args.explog.is_some() {
-        print_violations(&mut out, "HK vs commanded (+-0.2 V)", &command_report)?;
+        print_violations(&mut out, "HK vs commanded (+-0.2 V)", &o.command_report)?;
     }
     if let Some(p) = &args.plot {
         writeln!(out, "plot written to {}", p.display())?;
     }
-    for w in &warnings {
+    for w in &o.warnings {
         writeln!(out, "warning: {w}")?;
     }
-    emit(&out)
+    Ok(out)
 }
 
 fn print_violations(out: &mut String, title: &str, report: &CheckReport) -> Result<()> {

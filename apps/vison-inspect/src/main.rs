@@ -3,7 +3,7 @@
 //!
 //! Exit codes: 0 ok, 1 usage error (including values checked after parsing: `--elvis`,
 //! `--keys`, picture sizes), 2 bad input file (the message names the file and the problem),
-//! 3 a needed external tool (DS9) is missing.
+//! 3 a needed external tool (DS9) is missing, 141 stdout closed before all was written (`| head`).
 
 use std::process::ExitCode;
 

@@ -432,3 +432,48 @@ fn usage_errors_found_after_parsing_exit_1() {
     std::fs::write(&cut, b"\xff\xfe").expect("write");
     assert_eq!(run(&["hk", s(&cut)]).status.code(), Some(2));
 }
+
+/// Runs `cmd` with its stdout read end closed before the program writes (a reader that went
+/// away, as `| head -0`); returns the exit code and stderr.
+fn run_with_closed_stdout(mut cmd: Command) -> (Option<i32>, String) {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("binary ends");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = frame(dir.path());
+    let log = dir.path().join("EXP_LOG_251126.txt");
+    let schema = vison_explog::Schema::for_version(vison_explog::ElvisVersion::V7_5_X);
+    let mut explog = vison_explog::ExpLog::new(schema.clone());
+    let mut row = vison_explog::ExpLogRow::new(schema);
+    row.set("ObsID", 4242)
+        .and_then(|r| r.set("CCD", "CCD1"))
+        .expect("row");
+    explog.push(row).expect("push");
+    explog.write(&log).expect("write log");
+    for args in [
+        vec!["fits", s(&p)],
+        vec!["fits", "--json", s(&p)],
+        vec!["explog", s(&log)],
+    ] {
+        let mut cmd = bin();
+        cmd.args(&args);
+        let (code, stderr) = run_with_closed_stdout(cmd);
+        assert_eq!(code, Some(141), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

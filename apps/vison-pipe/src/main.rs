@@ -11,6 +11,8 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use vison_pipe::{Progress, ProgressEvent, RunOptions, SessionConfig, WatchOptions};
 
+mod output;
+
 #[derive(Parser)]
 #[command(
     name = "vison-pipe",
@@ -135,10 +137,10 @@ impl Reporter {
 impl Progress for Reporter {
     fn event(&self, e: &ProgressEvent) {
         if self.json {
-            if let Ok(line) = serde_json::to_string(e) {
-                #[allow(clippy::print_stdout)]
-                {
-                    println!("{line}");
+            if let Ok(mut line) = serde_json::to_string(e) {
+                line.push('\n');
+                if let Err(e) = output::emit(&line) {
+                    tracing::warn!("progress event not written: {e:#}");
                 }
             }
             return;
@@ -272,10 +274,7 @@ fn cmd_watch(a: WatchArgs) -> Result<bool> {
 
 fn cmd_tests() -> Result<bool> {
     let text = vison_pipe::describe_tests()?;
-    #[allow(clippy::print_stdout)]
-    {
-        print!("{text}");
-    }
+    output::emit(&text)?;
     Ok(true)
 }
 

@@ -8,7 +8,7 @@
 //!                    [--shutter chamber|none]
 //! ```
 
-use std::io::Write as _;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -18,7 +18,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tracing_subscriber::EnvFilter;
 use vison_ogse::OgseProfile;
 use vison_sim::{CampaignConfig, FaultKind, LampShutter, SimSize, plan_campaign, write_campaign};
-use vison_testdefs::{ElvisVersion, known_tests, write_scripts};
+use vison_testdefs::{known_tests, parse_script_version, write_scripts};
+
+mod output;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -102,11 +104,11 @@ fn run_scripts(tests: &[String], elvis: &str, out: &std::path::Path) -> Result<(
     let names: Vec<&str> = tests.iter().map(String::as_str).collect();
     let written = write_scripts(&names, elvis, out)
         .with_context(|| format!("writing scripts into {}", out.display()))?;
-    let mut so = std::io::stdout().lock();
+    let mut text = String::new();
     for p in written {
-        writeln!(so, "{}", p.display())?;
+        writeln!(text, "{}", p.display())?;
     }
-    Ok(())
+    output::emit(&text)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -125,7 +127,7 @@ fn run_campaign(
     let mut cfg = CampaignConfig::new(tests, out);
     cfg.seed = seed;
     cfg.size = size.parse::<SimSize>().context("--size")?;
-    cfg.elvis = elvis.parse::<ElvisVersion>().context("--elvis")?;
+    cfg.elvis = parse_script_version(elvis).context("--elvis")?;
     if let Some(s) = start {
         cfg.start = parse_start(s).context("--start")?;
     }
@@ -154,7 +156,7 @@ fn run_campaign(
         .with_context(|| format!("writing the campaign into {}", cfg.out_dir.display()))?;
     bar.finish_and_clear();
     tracing::info!(frames_per_s = report.frames_per_s, "campaign written");
-    let mut so = std::io::stdout().lock();
+    let mut so = String::new();
     writeln!(so, "day folder: {}", report.day_dir.display())?;
     writeln!(so, "truth: {}", report.truth_path.display())?;
     writeln!(
@@ -168,7 +170,7 @@ fn run_campaign(
         report.frames_per_s,
         report.total_elapsed_s
     )?;
-    Ok(())
+    output::emit(&so)
 }
 
 fn main() -> Result<()> {

@@ -63,6 +63,100 @@ fn inspect_process(frame: &Path) -> Option<(f64, String)> {
     Some((t, breakdown))
 }
 
+/// Best-of-5 times of the per-frame kernels on one frame, s.
+struct FrameTimings {
+    /// Read into a new f32 array.
+    read: f64,
+    /// Read into a reused buffer.
+    read_into: f64,
+    /// Read, row offsets and statistics of 12 sections.
+    read_offsets_stats: f64,
+    /// The same with a reused frame buffer (the pipeline's loop).
+    read_offsets_stats_reused: f64,
+    /// Read into a reused buffer and row offsets.
+    read_offsets: f64,
+    /// Statistics of 12 sections.
+    stats: f64,
+}
+
+/// Times reading, offsets and section statistics of `frame`.
+fn time_frame_kernels(frame_path: &Path) -> FrameTimings {
+    let read = best_of(5, || read_frame(frame_path).expect("read"));
+    let mut buf = ndarray::Array2::<f32>::zeros((1, 1));
+    let read_into = best_of(5, || {
+        read_image_into(frame_path, HduSelector::LastImage, &mut buf).expect("read into")
+    });
+    let items: Vec<(Quadrant, Section, Trim)> = Quadrant::ALL
+        .iter()
+        .flat_map(|&q| {
+            Section::SERIAL
+                .iter()
+                .map(move |&s| (q, s, Trim::standard(s)))
+        })
+        .collect();
+    let read_offsets_stats = best_of(5, || {
+        let mut f = read_frame(frame_path).expect("read");
+        subtract_offsets(&mut f, &OffsetConfig::default());
+        section_stats_many(&f, &items, None)
+            .iter()
+            .map(|s| s.stats.std)
+            .sum::<f64>()
+    });
+    // The pipeline's per-frame loop: one frame buffer reused across frames.
+    let mut frame = read_frame(frame_path).expect("read");
+    let read_offsets_stats_reused = best_of(5, || {
+        read_image_into(frame_path, HduSelector::LastImage, &mut frame.data).expect("read into");
+        subtract_offsets(&mut frame, &OffsetConfig::default());
+        section_stats_many(&frame, &items, None)
+            .iter()
+            .map(|s| s.stats.std)
+            .sum::<f64>()
+    });
+    let read_offsets = best_of(5, || {
+        read_image_into(frame_path, HduSelector::LastImage, &mut frame.data).expect("read into");
+        subtract_offsets(&mut frame, &OffsetConfig::default())
+    });
+    let stats = best_of(5, || section_stats_many(&frame, &items, None));
+    FrameTimings {
+        read,
+        read_into,
+        read_offsets_stats,
+        read_offsets_stats_reused,
+        read_offsets,
+        stats,
+    }
+}
+
+/// Prints the per-frame timings of a `mb` MB frame.
+fn print_frame_timings(mb: f64, t: &FrameTimings) {
+    println!(
+        "frame: {mb:.1} MB, threads {}",
+        rayon::current_num_threads()
+    );
+    println!(
+        "rust read -> f32:               {:.4} s  ({:.2} GB/s)",
+        t.read,
+        mb / 1e3 / t.read
+    );
+    println!(
+        "rust read -> reused f32 buffer: {:.4} s  ({:.2} GB/s)",
+        t.read_into,
+        mb / 1e3 / t.read_into
+    );
+    println!(
+        "rust read+offset(row)+stats:    {:.4} s",
+        t.read_offsets_stats
+    );
+    println!(
+        "rust read+offset(row)+stats, reused frame buffer: {:.4} s \
+         (read+decode {:.4} s, row offsets {:.4} s, statistics of 12 sections {:.4} s)",
+        t.read_offsets_stats_reused,
+        t.read_into,
+        (t.read_offsets - t.read_into).max(0.0),
+        t.stats
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let dir = PathBuf::from(
@@ -82,69 +176,12 @@ fn main() {
     let mb = std::fs::metadata(&frames[0]).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
     let rss_after_write = peak_rss_mb();
 
-    let t_read = best_of(5, || read_frame(&frames[0]).expect("read"));
-    let mut buf = ndarray::Array2::<f32>::zeros((1, 1));
-    let t_read_into = best_of(5, || {
-        read_image_into(&frames[0], HduSelector::LastImage, &mut buf).expect("read into")
-    });
-    let items: Vec<(Quadrant, Section, Trim)> = Quadrant::ALL
-        .iter()
-        .flat_map(|&q| {
-            Section::SERIAL
-                .iter()
-                .map(move |&s| (q, s, Trim::standard(s)))
-        })
-        .collect();
-    let t_ros = best_of(5, || {
-        let mut f = read_frame(&frames[0]).expect("read");
-        subtract_offsets(&mut f, &OffsetConfig::default());
-        section_stats_many(&f, &items, None)
-            .iter()
-            .map(|s| s.stats.std)
-            .sum::<f64>()
-    });
-    // The pipeline's per-frame loop: one frame buffer reused across frames.
-    let mut frame = read_frame(&frames[0]).expect("read");
-    let t_ros_reused = best_of(5, || {
-        read_image_into(&frames[0], HduSelector::LastImage, &mut frame.data).expect("read into");
-        subtract_offsets(&mut frame, &OffsetConfig::default());
-        section_stats_many(&frame, &items, None)
-            .iter()
-            .map(|s| s.stats.std)
-            .sum::<f64>()
-    });
-    let t_read_offsets = best_of(5, || {
-        read_image_into(&frames[0], HduSelector::LastImage, &mut frame.data).expect("read into");
-        subtract_offsets(&mut frame, &OffsetConfig::default())
-    });
-    let t_stats = best_of(5, || section_stats_many(&frame, &items, None));
+    let timings = time_frame_kernels(&frames[0]);
     let inspect = inspect_process(&frames[0]);
     let t_stack = best_of(1, || {
         stack_files(&frames, StackMethod::Median, DEFAULT_BUDGET_BYTES).expect("stack")
     });
-    println!(
-        "frame: {mb:.1} MB, threads {}",
-        rayon::current_num_threads()
-    );
-    println!(
-        "rust read -> f32:               {:.4} s  ({:.2} GB/s)",
-        t_read,
-        mb / 1e3 / t_read
-    );
-    println!(
-        "rust read -> reused f32 buffer: {:.4} s  ({:.2} GB/s)",
-        t_read_into,
-        mb / 1e3 / t_read_into
-    );
-    println!("rust read+offset(row)+stats:    {:.4} s", t_ros);
-    println!(
-        "rust read+offset(row)+stats, reused frame buffer: {:.4} s \
-         (read+decode {:.4} s, row offsets {:.4} s, statistics of 12 sections {:.4} s)",
-        t_ros_reused,
-        t_read_into,
-        (t_read_offsets - t_read_into).max(0.0),
-        t_stats
-    );
+    print_frame_timings(mb, &timings);
     match inspect {
         Some((t, breakdown)) => println!(
             "vison-inspect fits --json FRAME, whole process (best of 5): {t:.4} s\n  {breakdown}"

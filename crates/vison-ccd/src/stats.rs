@@ -165,17 +165,7 @@ fn select_ranks(v: &[f32], lo: f32, hi: f32, ranks: &[usize], out: &mut [f64], d
         return;
     }
     if v.len() <= SELECT_DIRECT || depth >= SELECT_MAX_DEPTH {
-        let mut w = v.to_vec();
-        if v.len() <= SELECT_DIRECT {
-            w.sort_unstable_by(f32::total_cmp);
-            for (o, &r) in out.iter_mut().zip(ranks) {
-                *o = f64::from(w[r]);
-            }
-        } else {
-            for (o, &r) in out.iter_mut().zip(ranks) {
-                *o = f64::from(*w.select_nth_unstable_by(r, f32::total_cmp).1);
-            }
-        }
+        select_direct(v, ranks, out);
         return;
     }
     // f32 arithmetic: x - lo and the product by a positive constant are correctly rounded,
@@ -184,70 +174,16 @@ fn select_ranks(v: &[f32], lo: f32, hi: f32, ranks: &[usize], out: &mut [f64], d
     if !(scale.is_finite() && scale > 0.0) {
         return select_ranks(v, lo, hi, ranks, out, SELECT_MAX_DEPTH);
     }
-    let last = (SELECT_BINS - 1) as i32;
-    let bin = move |x: f32| (((x - lo) * scale) as i32).clamp(0, last) as usize;
-    let hist = v
-        .par_chunks(PAR_CHUNK)
-        .map(|c| {
-            // Four interleaved sub-histograms: runs of equal bins do not serialise on one
-            // counter.
-            let mut h = vec![[0u32; 4]; SELECT_BINS];
-            let quads = c.chunks_exact(4);
-            for &x in quads.remainder() {
-                h[bin(x)][0] += 1;
-            }
-            for q in quads {
-                h[bin(q[0])][0] += 1;
-                h[bin(q[1])][1] += 1;
-                h[bin(q[2])][2] += 1;
-                h[bin(q[3])][3] += 1;
-            }
-            h.iter().map(|b| b.iter().sum()).collect::<Vec<u32>>()
-        })
-        .reduce(
-            || vec![0u32; SELECT_BINS],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                a
-            },
-        );
-    // Bin of each rank and the rank within that bin.
-    let mut targets: Vec<(usize, usize)> = Vec::with_capacity(ranks.len());
-    let (mut b, mut below) = (0usize, 0usize);
-    for &r in ranks {
-        while below + hist[b] as usize <= r {
-            below += hist[b] as usize;
-            b += 1;
-        }
-        targets.push((b, r - below));
-    }
+    let binning = Binning {
+        lo,
+        scale,
+        last: (SELECT_BINS - 1) as i32,
+    };
+    let hist = histogram(v, binning);
+    let targets = rank_targets(&hist, ranks);
     let mut bins: Vec<usize> = targets.iter().map(|t| t.0).collect();
     bins.dedup();
-    const NONE: u8 = u8::MAX;
-    let mut slot = vec![NONE; SELECT_BINS];
-    for (k, &b) in bins.iter().enumerate() {
-        slot[b] = k as u8;
-    }
-    let nb = bins.len();
-    let buckets = v
-        .par_chunks(PAR_CHUNK)
-        .map(|c| {
-            let mut bk: Vec<Vec<f32>> = vec![Vec::new(); nb];
-            for &x in c {
-                let s = slot[bin(x)];
-                if s != NONE {
-                    bk[usize::from(s)].push(x);
-                }
-            }
-            bk
-        })
-        .reduce(
-            || vec![Vec::new(); nb],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(x, y)| x.extend(y));
-                a
-            },
-        );
+    let buckets = gather_bins(v, binning, &bins);
     for (k, bucket) in buckets.iter().enumerate() {
         let (blo, bhi) = bucket
             .iter()
@@ -264,6 +200,106 @@ fn select_ranks(v: &[f32], lo: f32, hi: f32, ranks: &[usize], out: &mut [f64], d
             out[i] = r;
         }
     }
+}
+
+/// Order statistics of a few values, or at the depth limit: sort, or select in place.
+fn select_direct(v: &[f32], ranks: &[usize], out: &mut [f64]) {
+    let mut w = v.to_vec();
+    if v.len() <= SELECT_DIRECT {
+        w.sort_unstable_by(f32::total_cmp);
+        for (o, &r) in out.iter_mut().zip(ranks) {
+            *o = f64::from(w[r]);
+        }
+    } else {
+        for (o, &r) in out.iter_mut().zip(ranks) {
+            *o = f64::from(*w.select_nth_unstable_by(r, f32::total_cmp).1);
+        }
+    }
+}
+
+/// The monotone map of a value to one of [`SELECT_BINS`] histogram bins over `[lo, hi]`.
+#[derive(Clone, Copy)]
+struct Binning {
+    lo: f32,
+    scale: f32,
+    last: i32,
+}
+
+impl Binning {
+    #[inline(always)]
+    fn bin(self, x: f32) -> usize {
+        (((x - self.lo) * self.scale) as i32).clamp(0, self.last) as usize
+    }
+}
+
+/// Counts per bin (one parallel pass).
+fn histogram(v: &[f32], binning: Binning) -> Vec<u32> {
+    v.par_chunks(PAR_CHUNK)
+        .map(|c| {
+            // Four interleaved sub-histograms: runs of equal bins do not serialise on one
+            // counter.
+            let mut h = vec![[0u32; 4]; SELECT_BINS];
+            let quads = c.chunks_exact(4);
+            for &x in quads.remainder() {
+                h[binning.bin(x)][0] += 1;
+            }
+            for q in quads {
+                h[binning.bin(q[0])][0] += 1;
+                h[binning.bin(q[1])][1] += 1;
+                h[binning.bin(q[2])][2] += 1;
+                h[binning.bin(q[3])][3] += 1;
+            }
+            h.iter().map(|b| b.iter().sum()).collect::<Vec<u32>>()
+        })
+        .reduce(
+            || vec![0u32; SELECT_BINS],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            },
+        )
+}
+
+/// Bin of each (sorted) rank and the rank within that bin.
+fn rank_targets(hist: &[u32], ranks: &[usize]) -> Vec<(usize, usize)> {
+    let mut targets: Vec<(usize, usize)> = Vec::with_capacity(ranks.len());
+    let (mut b, mut below) = (0usize, 0usize);
+    for &r in ranks {
+        while below + hist[b] as usize <= r {
+            below += hist[b] as usize;
+            b += 1;
+        }
+        targets.push((b, r - below));
+    }
+    targets
+}
+
+/// The values falling in each of `bins` (distinct, ascending), one vector per bin.
+fn gather_bins(v: &[f32], binning: Binning, bins: &[usize]) -> Vec<Vec<f32>> {
+    const NONE: u8 = u8::MAX;
+    let mut slot = vec![NONE; SELECT_BINS];
+    for (k, &b) in bins.iter().enumerate() {
+        slot[b] = k as u8;
+    }
+    let nb = bins.len();
+    v.par_chunks(PAR_CHUNK)
+        .map(|c| {
+            let mut bk: Vec<Vec<f32>> = vec![Vec::new(); nb];
+            for &x in c {
+                let s = slot[binning.bin(x)];
+                if s != NONE {
+                    bk[usize::from(s)].push(x);
+                }
+            }
+            bk
+        })
+        .reduce(
+            || vec![Vec::new(); nb],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| x.extend(y));
+                a
+            },
+        )
 }
 
 /// Ranks `(i, i + 1, frac)` of percentile `p` of `n` values (linear interpolation).

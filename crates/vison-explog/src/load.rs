@@ -172,116 +172,141 @@ fn overlap(header: &[String], v: ElvisVersion) -> f64 {
     common as f64 / header.len().max(defs.len()).max(1) as f64
 }
 
+/// What a file says about its version: header layouts matched exactly, the closest layout
+/// with its overlap, and the `egse_ver` text of the first data row with its version.
+struct VersionEvidence {
+    exact: Vec<ElvisVersion>,
+    best: Option<(ElvisVersion, f64)>,
+    egse: Option<(String, Option<ElvisVersion>)>,
+}
+
+/// The `egse_ver` field at `idx` of the first data row, with the version it names.
+fn egse_field(
+    first_data: Option<&[&str]>,
+    idx: Option<usize>,
+) -> Option<(String, Option<ElvisVersion>)> {
+    let f = first_data?.get(idx?)?;
+    Some(((*f).to_string(), ElvisVersion::from_egse_ver(f)))
+}
+
+/// Evidence from a header (normalised names) and the first data row.
+fn evidence_from_header(h: &[String], first_data: Option<&[&str]>) -> VersionEvidence {
+    let exact = ElvisVersion::ALL
+        .into_iter()
+        .filter(|v| {
+            let d = v.column_defs();
+            d.len() == h.len() && d.iter().zip(h).all(|((n, _), x)| normalize_name(n) == *x)
+        })
+        .collect();
+    let best = ElvisVersion::ALL
+        .into_iter()
+        .map(|v| (v, overlap(h, v)))
+        .fold(None, |acc: Option<(ElvisVersion, f64)>, (v, s)| match acc {
+            Some((_, bs)) if bs >= s => acc,
+            _ => Some((v, s)),
+        });
+    let idx = h.iter().position(|x| x == "egse_ver");
+    VersionEvidence {
+        exact,
+        best,
+        egse: egse_field(first_data, idx),
+    }
+}
+
+/// Evidence without a header: the `egse_ver` position of every version with the width of
+/// the first data row (newest first).
+fn evidence_without_header(first_data: Option<&[&str]>) -> VersionEvidence {
+    let width = first_data.map_or(0, <[&str]>::len);
+    let egse = ElvisVersion::ALL.into_iter().rev().find_map(|v| {
+        let d = v.column_defs();
+        if d.len() != width && d.len() + 1 != width {
+            return None;
+        }
+        let idx = d.iter().position(|(n, _)| normalize_name(n) == "egse_ver");
+        egse_field(first_data, idx).filter(|(_, ev)| ev.is_some())
+    });
+    VersionEvidence {
+        exact: Vec::new(),
+        best: None,
+        egse,
+    }
+}
+
+/// The version to read a log with: the given one (noting what the file says otherwise),
+/// else the detected one.
 fn choose_version(
     opts: &LoadOptions,
     header: Option<&[String]>,
     first_data: Option<&[&str]>,
 ) -> VersionChoice {
+    let evidence = match header {
+        Some(h) => evidence_from_header(h, first_data),
+        None => evidence_without_header(first_data),
+    };
+    match opts.elvis {
+        Some(v) => given_version(v, &evidence),
+        None => detected_version(evidence),
+    }
+}
+
+/// The version given by the caller, with notes where the header or `egse_ver` disagree.
+fn given_version(v: ElvisVersion, evidence: &VersionEvidence) -> VersionChoice {
     let mut notes = Vec::new();
-    // egse_ver value from the first data row.
-    let egse = |idx: Option<usize>| -> Option<(String, Option<ElvisVersion>)> {
-        let f = first_data?.get(idx?)?;
-        Some(((*f).to_string(), ElvisVersion::from_egse_ver(f)))
-    };
-    let (exact, best, egse_val): (Vec<ElvisVersion>, Option<(ElvisVersion, f64)>, _) = match header
-    {
-        Some(h) => {
-            let exact = ElvisVersion::ALL
-                .into_iter()
-                .filter(|v| {
-                    let d = v.column_defs();
-                    d.len() == h.len() && d.iter().zip(h).all(|((n, _), x)| normalize_name(n) == *x)
-                })
-                .collect();
-            let best = ElvisVersion::ALL
-                .into_iter()
-                .map(|v| (v, overlap(h, v)))
-                .fold(None, |acc: Option<(ElvisVersion, f64)>, (v, s)| match acc {
-                    Some((_, bs)) if bs >= s => acc,
-                    _ => Some((v, s)),
-                });
-            let idx = h.iter().position(|x| x == "egse_ver");
-            (exact, best, egse(idx))
-        }
-        None => {
-            // No header: try the egse_ver position of every version with this row width.
-            let width = first_data.map_or(0, <[&str]>::len);
-            let val = ElvisVersion::ALL.into_iter().rev().find_map(|v| {
-                let d = v.column_defs();
-                if d.len() != width && d.len() + 1 != width {
-                    return None;
-                }
-                let idx = d.iter().position(|(n, _)| normalize_name(n) == "egse_ver");
-                egse(idx).filter(|(_, ev)| ev.is_some())
-            });
-            (Vec::new(), None, val)
-        }
-    };
-    if let Some(v) = opts.elvis {
-        if !exact.is_empty() && !exact.contains(&v) {
-            notes.push(format!(
-                "ELVIS {v} requested but the header matches {}",
-                exact
-                    .iter()
-                    .map(|x| x.as_str())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            ));
-        }
-        if let Some((text, Some(ev))) = &egse_val
-            && ev.column_defs() != v.column_defs()
-        {
-            notes.push(format!("ELVIS {v} requested but egse_ver is '{text}'"));
-        }
-        return VersionChoice {
-            version: v,
-            source: VersionSource::Given,
-            notes,
-        };
+    let exact = &evidence.exact;
+    if !exact.is_empty() && !exact.contains(&v) {
+        notes.push(format!(
+            "ELVIS {v} requested but the header matches {}",
+            exact
+                .iter()
+                .map(|x| x.as_str())
+                .collect::<Vec<_>>()
+                .join("/")
+        ));
     }
-    let ev = egse_val.as_ref().and_then(|(_, v)| *v);
+    if let Some((text, Some(ev))) = &evidence.egse
+        && ev.column_defs() != v.column_defs()
+    {
+        notes.push(format!("ELVIS {v} requested but egse_ver is '{text}'"));
+    }
+    VersionChoice {
+        version: v,
+        source: VersionSource::Given,
+        notes,
+    }
+}
+
+/// The detected version, in order of trust: header and `egse_ver` agreeing, header,
+/// `egse_ver`, closest header (at least half the columns), the default.
+fn detected_version(evidence: VersionEvidence) -> VersionChoice {
+    let mut notes = Vec::new();
+    let choice = |version, source, notes| VersionChoice {
+        version,
+        source,
+        notes,
+    };
+    let ev = evidence.egse.as_ref().and_then(|(_, v)| *v);
     if let Some(ev) = ev
-        && exact.contains(&ev)
+        && evidence.exact.contains(&ev)
     {
-        return VersionChoice {
-            version: ev,
-            source: VersionSource::HeaderAndEgseVer,
-            notes,
-        };
+        return choice(ev, VersionSource::HeaderAndEgseVer, notes);
     }
-    if let Some(last) = exact.last() {
-        if let Some((text, _)) = &egse_val {
+    if let Some(last) = evidence.exact.last() {
+        if let Some((text, _)) = &evidence.egse {
             notes.push(format!(
                 "egse_ver '{text}' does not match the header layout"
             ));
         }
-        return VersionChoice {
-            version: *last,
-            source: VersionSource::Header,
-            notes,
-        };
+        return choice(*last, VersionSource::Header, notes);
     }
     if let Some(ev) = ev {
-        return VersionChoice {
-            version: ev,
-            source: VersionSource::EgseVer,
-            notes,
-        };
+        return choice(ev, VersionSource::EgseVer, notes);
     }
-    if let Some((v, score)) = best
+    if let Some((v, score)) = evidence.best
         && score >= 0.5
     {
-        return VersionChoice {
-            version: v,
-            source: VersionSource::HeaderClosest,
-            notes,
-        };
+        return choice(v, VersionSource::HeaderClosest, notes);
     }
-    VersionChoice {
-        version: ElvisVersion::default(),
-        source: VersionSource::Default,
-        notes,
-    }
+    choice(ElvisVersion::default(), VersionSource::Default, notes)
 }
 
 /// Build the table layout from a readable header: names canonicalised to the version's
@@ -350,7 +375,6 @@ pub fn parse_explog_str(text: &str, file: &str, opts: &LoadOptions) -> Result<Lo
         .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
         .filter(|(_, l)| !l.trim().is_empty())
         .collect();
-    let last_line_no = lines.last().map_or(0, |(n, _)| *n);
     let Some(&(_, first)) = lines.first() else {
         return Err(Error::Empty {
             file: file.to_string(),
@@ -369,8 +393,50 @@ pub fn parse_explog_str(text: &str, file: &str, opts: &LoadOptions) -> Result<Lo
     let choice = choose_version(opts, header_norm.as_deref(), first_data.as_deref());
     let version = choice.version;
     warnings.extend(choice.notes);
-    let schema = if header_used {
-        let s = schema_from_header(version, &first_fields, &mut warnings);
+    let schema = table_schema(version, header_used, &first_fields, &mut warnings);
+    warnings.insert(
+        0,
+        format!(
+            "ELVIS version {version} assumed ({})",
+            source_label(choice.source)
+        ),
+    );
+    let data = DataLines {
+        lines: lines.get(data_start..).unwrap_or(&[]),
+        last_line_no: lines.last().map_or(0, |(n, _)| *n),
+        complete,
+        // Files whose header ends with a tab end every row with one: strip exactly that tab,
+        // so that a row missing a field is not read as complete with an empty last cell.
+        trailing_tab: header_used && ends_with_tab(first),
+    };
+    let read = read_rows(&data, &schema, file, opts.strict, &mut warnings)?;
+    let nrows = read.rows.len();
+    let log = ExpLog::from_parts(schema, read.rows, vec![0; nrows]);
+    Ok(LoadedLog {
+        log,
+        report: LoadReport {
+            file: file.to_string(),
+            version,
+            version_source: choice.source,
+            header_used,
+            rows: nrows,
+            bad_rows: read.bad_rows,
+            partial_last_line: read.partial,
+            warnings,
+        },
+    })
+}
+
+/// The layout to read the rows with: the version's own when the header matches it (or there
+/// is no header), else the header's columns.
+fn table_schema(
+    version: ElvisVersion,
+    header_used: bool,
+    first_fields: &[&str],
+    warnings: &mut Vec<String>,
+) -> Arc<Schema> {
+    if header_used {
+        let s = schema_from_header(version, first_fields, warnings);
         if s.matches_version(version) {
             Schema::for_version(version)
         } else {
@@ -382,46 +448,70 @@ pub fn parse_explog_str(text: &str, file: &str, opts: &LoadOptions) -> Result<Lo
             first_fields.first().copied().unwrap_or("")
         ));
         Schema::for_version(version)
-    };
-    warnings.insert(
-        0,
-        format!(
-            "ELVIS version {version} assumed ({})",
-            match choice.source {
-                VersionSource::Given => "given",
-                VersionSource::HeaderAndEgseVer => "header and egse_ver",
-                VersionSource::Header => "header",
-                VersionSource::EgseVer => "egse_ver",
-                VersionSource::HeaderClosest => "closest header layout",
-                VersionSource::Default => "default, nothing in the file identifies it",
-            }
-        ),
-    );
+    }
+}
 
-    // Files whose header ends with a tab end every row with one: strip exactly that tab, so
-    // that a row missing a field is not read as complete with an empty last cell.
-    let trailing_tab = header_used && ends_with_tab(first);
+/// How a version source is named in the first warning.
+fn source_label(source: VersionSource) -> &'static str {
+    match source {
+        VersionSource::Given => "given",
+        VersionSource::HeaderAndEgseVer => "header and egse_ver",
+        VersionSource::Header => "header",
+        VersionSource::EgseVer => "egse_ver",
+        VersionSource::HeaderClosest => "closest header layout",
+        VersionSource::Default => "default, nothing in the file identifies it",
+    }
+}
+
+/// The data lines of a log (1-based line numbers, blank lines dropped).
+struct DataLines<'a> {
+    lines: &'a [(usize, &'a str)],
+    /// Line number of the file's last non-blank line.
+    last_line_no: usize,
+    /// Whether the text ends with a newline (else its last line may be partial).
+    complete: bool,
+    /// Whether every row ends with one tab to strip.
+    trailing_tab: bool,
+}
+
+/// The rows read, those that could not be, and whether a partial last line was skipped.
+struct ReadRows {
+    rows: Vec<ExpLogRow>,
+    bad_rows: Vec<RowIssue>,
+    partial: bool,
+}
+
+/// Parses the data rows (in parallel, order kept) and sorts them into good rows, bad rows and
+/// a partial last line; counts empty numeric cells per column into `warnings`.
+fn read_rows(
+    data: &DataLines<'_>,
+    schema: &Arc<Schema>,
+    file: &str,
+    strict: bool,
+    warnings: &mut Vec<String>,
+) -> Result<ReadRows> {
     let ncols = schema.len();
-    let data: &[(usize, &str)] = lines.get(data_start..).unwrap_or(&[]);
-    // Rows are independent: parse them in parallel (order kept), then assemble in order.
     let parsed: Vec<std::result::Result<Vec<Value>, RowIssue>> = data
+        .lines
         .par_iter()
         .map_init(
             || Vec::with_capacity(ncols + 2),
-            |buf, &(line_no, line)| parse_row(line, &schema, line_no, trailing_tab, buf),
+            |buf, &(line_no, line)| parse_row(line, schema, line_no, data.trailing_tab, buf),
         )
         .collect();
-    let mut rows = Vec::with_capacity(parsed.len());
-    let mut bad_rows = Vec::new();
-    let mut partial = false;
+    let mut out = ReadRows {
+        rows: Vec::with_capacity(parsed.len()),
+        bad_rows: Vec::new(),
+        partial: false,
+    };
     let mut empty_numeric = vec![0usize; ncols];
     let numeric: Vec<bool> = schema
         .columns()
         .iter()
         .map(|c| c.ty != ColType::Str)
         .collect();
-    for (&(line_no, _), result) in data.iter().zip(parsed) {
-        let is_last_incomplete = line_no == last_line_no && !complete;
+    for (&(line_no, _), result) in data.lines.iter().zip(parsed) {
+        let is_last_incomplete = line_no == data.last_line_no && !data.complete;
         match result {
             Ok(values) => {
                 for ((v, n), num) in values.iter().zip(empty_numeric.iter_mut()).zip(&numeric) {
@@ -429,21 +519,21 @@ pub fn parse_explog_str(text: &str, file: &str, opts: &LoadOptions) -> Result<Lo
                         *n += 1;
                     }
                 }
-                rows.push(ExpLogRow::from_typed(schema.clone(), values));
+                out.rows.push(ExpLogRow::from_typed(schema.clone(), values));
             }
             Err(issue) if is_last_incomplete => {
-                partial = true;
+                out.partial = true;
                 warnings.push(format!(
                     "line {line_no}: last line incomplete ({}), file still being written? skipped",
                     issue.message
                 ));
             }
             Err(issue) => {
-                if opts.strict {
+                if strict {
                     return Err(issue.to_error(file));
                 }
                 tracing::warn!(file, line = issue.line, column = %issue.column, "{}", issue.message);
-                bad_rows.push(issue);
+                out.bad_rows.push(issue);
             }
         }
     }
@@ -452,27 +542,13 @@ pub fn parse_explog_str(text: &str, file: &str, opts: &LoadOptions) -> Result<Lo
             warnings.push(format!("column {}: {n} empty cell(s)", c.name));
         }
     }
-    if !bad_rows.is_empty() {
+    if !out.bad_rows.is_empty() {
         warnings.push(format!(
             "{} row(s) could not be parsed and were skipped",
-            bad_rows.len()
+            out.bad_rows.len()
         ));
     }
-    let nrows = rows.len();
-    let log = ExpLog::from_parts(schema, rows, vec![0; nrows]);
-    Ok(LoadedLog {
-        log,
-        report: LoadReport {
-            file: file.to_string(),
-            version,
-            version_source: choice.source,
-            header_used,
-            rows: nrows,
-            bad_rows,
-            partial_last_line: partial,
-            warnings,
-        },
-    })
+    Ok(out)
 }
 
 fn ends_with_tab(line: &str) -> bool {

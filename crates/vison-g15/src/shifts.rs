@@ -205,115 +205,20 @@ fn smooth_a(p0: f64, p1: f64, n: usize) -> Vec<f64> {
 /// # Errors
 /// Too few lags (side < 2), inconsistent sizes, or a failed fit.
 pub fn fit_smooth_model(a: &[f64], side: usize, sigma: Option<&[f64]>) -> Result<SmoothFit> {
-    if side < 2 || a.len() != side * side {
-        return Err(Error::InvalidInput {
-            what: "a-matrix",
-            reason: format!("length {} with side {side} (need side >= 2)", a.len()),
-        });
-    }
-    let idx: Vec<usize> = (1..side * side).filter(|k| a[*k].is_finite()).collect();
-    let sig: Vec<f64> = match sigma {
-        Some(s) if s.len() == a.len() => idx.iter().map(|&k| s[k]).collect(),
-        _ => {
-            let m = idx.iter().map(|&k| a[k].abs()).sum::<f64>() / idx.len().max(1) as f64;
-            vec![m.max(1e-300); idx.len()]
-        }
-    };
-    if idx.len() < 3 || sig.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
-        return Err(Error::InvalidInput {
-            what: "a-matrix",
-            reason: "fewer than 3 finite lags or non-positive sigmas".to_owned(),
-        });
-    }
-    let resid = |p: &[f64; 2]| -> Option<Vec<f64>> {
-        if p[1].is_nan() || p[1] >= 0.0 {
-            return None;
-        }
-        let m = smooth_a(p[0], p[1], side);
-        Some(
-            idx.iter()
-                .zip(&sig)
-                .map(|(&k, s)| (a[k] - m[k]) / s)
-                .collect(),
-        )
-    };
-    // Start: p1 = -1, p0 from the (1, 0) lag (or the largest |a|).
-    let kref = idx
-        .iter()
-        .copied()
-        .max_by(|x, y| a[*x].abs().total_cmp(&a[*y].abs()))
-        .unwrap_or(1);
-    let unit = smooth_a(1.0, -1.0, side);
-    let mut p = [
-        if unit[kref] != 0.0 {
-            a[kref] / unit[kref]
-        } else {
-            1e-7
-        },
-        -1.0,
-    ];
-    let chi = |r: &[f64]| r.iter().map(|v| v * v).sum::<f64>();
-    let Some(mut r) = resid(&p) else {
+    let problem = SmoothProblem::new(a, side, sigma)?;
+    let p0 = problem.start();
+    let Some(r0) = problem.resid(&p0) else {
         return Err(Error::SolveFailed {
             what: "smooth model",
             reason: "invalid start".to_owned(),
         });
     };
-    let mut c2 = chi(&r);
-    let mut lambda = 1e-3;
-    let jac = |p: &[f64; 2]| -> Option<DMatrix<f64>> {
-        let mut j = DMatrix::<f64>::zeros(idx.len(), 2);
-        for q in 0..2 {
-            let h = 1e-6 * p[q].abs().max(1e-12);
-            let mut pp = *p;
-            let mut pm = *p;
-            pp[q] += h;
-            pm[q] -= h;
-            let rp = resid(&pp)?;
-            let rm = resid(&pm)?;
-            for k in 0..idx.len() {
-                j[(k, q)] = (rp[k] - rm[k]) / (2.0 * h);
-            }
-        }
-        Some(j)
-    };
-    for _ in 0..200 {
-        let Some(j) = jac(&p) else { break };
-        let jtj = j.transpose() * &j;
-        let jtr = j.transpose() * DVector::from_column_slice(&r);
-        let mut improved = false;
-        while lambda < 1e16 {
-            let mut m = jtj.clone();
-            for q in 0..2 {
-                m[(q, q)] += lambda * jtj[(q, q)].max(1e-300);
-            }
-            if let Some(ch) = m.cholesky() {
-                let step = ch.solve(&(-&jtr));
-                let trial = [p[0] + step[0], p[1] + step[1]];
-                if let Some(rt) = resid(&trial) {
-                    let ct = chi(&rt);
-                    if ct <= c2 {
-                        let done = c2 - ct <= 1e-14 * c2.max(1e-300);
-                        p = trial;
-                        r = rt;
-                        c2 = ct;
-                        lambda = (lambda * 0.1).max(1e-12);
-                        improved = !done;
-                        break;
-                    }
-                }
-            }
-            lambda *= 10.0;
-        }
-        if !improved {
-            break;
-        }
-    }
-    let j = jac(&p).ok_or_else(|| Error::SolveFailed {
+    let (p, c2) = problem.minimise(p0, r0);
+    let j = problem.jac(&p).ok_or_else(|| Error::SolveFailed {
         what: "smooth model",
         reason: "Jacobian undefined at the solution".to_owned(),
     })?;
-    let dof = idx.len().saturating_sub(2).max(1);
+    let dof = problem.idx.len().saturating_sub(2).max(1);
     let chi2_red = c2 / dof as f64;
     let scale = if sigma.is_some() { 1.0 } else { chi2_red };
     let cov = (j.transpose() * &j)
@@ -329,6 +234,139 @@ pub fn fit_smooth_model(a: &[f64], side: usize, sigma: Option<&[f64]>) -> Result
         p1_err: (cov[(1, 1)] * scale).sqrt(),
         chi2_red,
     })
+}
+
+/// The weighted least-squares problem of [`fit_smooth_model`]: the finite lags other than
+/// (0, 0) and their sigmas.
+struct SmoothProblem<'a> {
+    a: &'a [f64],
+    side: usize,
+    /// Indices of the fitted lags in `a`.
+    idx: Vec<usize>,
+    /// Sigma of each fitted lag.
+    sig: Vec<f64>,
+}
+
+fn chi2(r: &[f64]) -> f64 {
+    r.iter().map(|v| v * v).sum::<f64>()
+}
+
+impl<'a> SmoothProblem<'a> {
+    /// Checks the sizes and picks the lags; uniform sigmas (the mean |a|) without `sigma`.
+    fn new(a: &'a [f64], side: usize, sigma: Option<&[f64]>) -> Result<Self> {
+        if side < 2 || a.len() != side * side {
+            return Err(Error::InvalidInput {
+                what: "a-matrix",
+                reason: format!("length {} with side {side} (need side >= 2)", a.len()),
+            });
+        }
+        let idx: Vec<usize> = (1..side * side).filter(|k| a[*k].is_finite()).collect();
+        let sig: Vec<f64> = match sigma {
+            Some(s) if s.len() == a.len() => idx.iter().map(|&k| s[k]).collect(),
+            _ => {
+                let m = idx.iter().map(|&k| a[k].abs()).sum::<f64>() / idx.len().max(1) as f64;
+                vec![m.max(1e-300); idx.len()]
+            }
+        };
+        if idx.len() < 3 || sig.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+            return Err(Error::InvalidInput {
+                what: "a-matrix",
+                reason: "fewer than 3 finite lags or non-positive sigmas".to_owned(),
+            });
+        }
+        Ok(Self { a, side, idx, sig })
+    }
+
+    /// Normalised residuals; `None` outside the model's domain (p1 < 0).
+    fn resid(&self, p: &[f64; 2]) -> Option<Vec<f64>> {
+        if p[1].is_nan() || p[1] >= 0.0 {
+            return None;
+        }
+        let m = smooth_a(p[0], p[1], self.side);
+        Some(
+            self.idx
+                .iter()
+                .zip(&self.sig)
+                .map(|(&k, s)| (self.a[k] - m[k]) / s)
+                .collect(),
+        )
+    }
+
+    /// Start: p1 = -1, p0 matched to the largest |a|.
+    fn start(&self) -> [f64; 2] {
+        let a = self.a;
+        let kref = self
+            .idx
+            .iter()
+            .copied()
+            .max_by(|x, y| a[*x].abs().total_cmp(&a[*y].abs()))
+            .unwrap_or(1);
+        let unit = smooth_a(1.0, -1.0, self.side);
+        let p0 = if unit[kref] != 0.0 {
+            a[kref] / unit[kref]
+        } else {
+            1e-7
+        };
+        [p0, -1.0]
+    }
+
+    /// Central-difference Jacobian of the residuals.
+    fn jac(&self, p: &[f64; 2]) -> Option<DMatrix<f64>> {
+        let n = self.idx.len();
+        let mut j = DMatrix::<f64>::zeros(n, 2);
+        for q in 0..2 {
+            let h = 1e-6 * p[q].abs().max(1e-12);
+            let mut pp = *p;
+            let mut pm = *p;
+            pp[q] += h;
+            pm[q] -= h;
+            let rp = self.resid(&pp)?;
+            let rm = self.resid(&pm)?;
+            for k in 0..n {
+                j[(k, q)] = (rp[k] - rm[k]) / (2.0 * h);
+            }
+        }
+        Some(j)
+    }
+
+    /// Levenberg-Marquardt from `p` (residuals `r`): the parameters and chi-square reached.
+    fn minimise(&self, mut p: [f64; 2], mut r: Vec<f64>) -> ([f64; 2], f64) {
+        let mut c2 = chi2(&r);
+        let mut lambda = 1e-3;
+        for _ in 0..200 {
+            let Some(j) = self.jac(&p) else { break };
+            let jtj = j.transpose() * &j;
+            let jtr = j.transpose() * DVector::from_column_slice(&r);
+            let mut improved = false;
+            while lambda < 1e16 {
+                let mut m = jtj.clone();
+                for q in 0..2 {
+                    m[(q, q)] += lambda * jtj[(q, q)].max(1e-300);
+                }
+                if let Some(ch) = m.cholesky() {
+                    let step = ch.solve(&(-&jtr));
+                    let trial = [p[0] + step[0], p[1] + step[1]];
+                    if let Some(rt) = self.resid(&trial) {
+                        let ct = chi2(&rt);
+                        if ct <= c2 {
+                            let done = c2 - ct <= 1e-14 * c2.max(1e-300);
+                            p = trial;
+                            r = rt;
+                            c2 = ct;
+                            lambda = (lambda * 0.1).max(1e-12);
+                            improved = !done;
+                            break;
+                        }
+                    }
+                }
+                lambda *= 10.0;
+            }
+            if !improved {
+                break;
+            }
+        }
+        (p, c2)
+    }
 }
 
 /// G15 linear solve (their section 6.1): boundary shifts reproducing the measured area
@@ -360,8 +398,25 @@ pub fn solve_boundary_shifts(
             ),
         });
     }
+    let (m, rhs) = boundary_system(a, n, smooth);
+    let t = m.lu().solve(&rhs).ok_or_else(|| Error::SolveFailed {
+        what: "G15 boundary shifts",
+        reason: "singular linear system".to_owned(),
+    })?;
+    Ok(scaled_shifts(smooth, &t, n))
+}
+
+/// Index of the unknown scale factor of lag `(i, j)` (none for (0, 0)).
+fn unknown_index(n: usize, i: usize, j: usize) -> Option<usize> {
+    (i * n + j).checked_sub(1)
+}
+
+/// The linear system `m t = rhs` of [`solve_boundary_shifts`]: one equation per lag other
+/// than (0, 0), `a(i,j) = s0(i+1,j) - s0(i,j) + s1(i,j+1) - s1(i,j)`, each boundary shift the
+/// smooth model times an unknown factor, or fixed to the model at the outer edge (`n`).
+fn boundary_system(a: &[f64], n: usize, smooth: &BoundaryShifts) -> (DMatrix<f64>, DVector<f64>) {
     let nu = n * n - 1;
-    let unk = |i: usize, j: usize| -> Option<usize> { (i * n + j).checked_sub(1) };
+    let unk = |i: usize, j: usize| unknown_index(n, i, j);
     let mut m = DMatrix::<f64>::zeros(nu, nu);
     let mut rhs = DVector::<f64>::zeros(nu);
     // s0(i, j) for i in 1..=n, j in 0..n: either unknown * model (i < n) or fixed (i == n).
@@ -405,10 +460,12 @@ pub fn solve_boundary_shifts(
             }
         }
     }
-    let t = m.lu().solve(&rhs).ok_or_else(|| Error::SolveFailed {
-        what: "G15 boundary shifts",
-        reason: "singular linear system".to_owned(),
-    })?;
+    (m, rhs)
+}
+
+/// The smooth model with its inner boundary shifts scaled by the solved factors `t`.
+fn scaled_shifts(smooth: &BoundaryShifts, t: &DVector<f64>, n: usize) -> BoundaryShifts {
+    let unk = |i: usize, j: usize| unknown_index(n, i, j);
     let mut out = smooth.clone();
     for i in 1..=n {
         for j in 0..n {
@@ -428,7 +485,7 @@ pub fn solve_boundary_shifts(
             }
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

@@ -334,6 +334,7 @@ fn compare_keys(v: ElvisVersion, keys: &[String], warnings: &mut Vec<String>) {
     }
 }
 
+/// Reads a table layout (one key per column, one reading per line) into `out`.
 fn read_table(
     lines: &[(usize, &str)],
     header: &[&str],
@@ -346,21 +347,7 @@ fn read_table(
     let has_time = header
         .first()
         .is_some_and(|h| h.to_ascii_lowercase().contains("time"));
-    let key_names: Vec<String> = header
-        .iter()
-        .skip(usize::from(has_time))
-        .map(|k| (*k).to_string())
-        .collect();
-    let mut readings = HkReadings::new(key_names);
-    if has_time {
-        readings.time_column = header
-            .first()
-            .map_or_else(String::new, |h| (*h).to_string());
-    } else {
-        readings.time_column = String::new();
-        out.warnings
-            .push("no time-stamp column: readings have no time".to_string());
-    }
+    let mut readings = table_readings(header, has_time, &mut out.warnings);
     let width = header.len();
     let date_hint = out.name.date();
     let mut empty = 0usize;
@@ -380,28 +367,8 @@ fn read_table(
                 message: format!("{} fields, expected {width}", f.len()),
             })
         } else {
-            let mut issue = None;
-            for (i, cell) in f.iter().enumerate().skip(usize::from(has_time)) {
-                let hex_ok = header.get(i).is_some_and(|h| is_register(h));
-                match parse_value(cell, hex_ok) {
-                    Ok(Some(v)) => values.push(v),
-                    Ok(None) => {
-                        empty += 1;
-                        values.push(f64::NAN);
-                    }
-                    Err(message) => {
-                        issue = Some(RowIssue {
-                            line: line_no,
-                            column: header
-                                .get(i)
-                                .map_or_else(|| "-".to_string(), |h| (*h).to_string()),
-                            message,
-                        });
-                        break;
-                    }
-                }
-            }
-            issue
+            let first_value = usize::from(has_time);
+            parse_table_values(&f, header, first_value, line_no, &mut values, &mut empty)
         };
         match issue {
             None => {
@@ -447,6 +414,57 @@ fn read_table(
     }
     out.readings = readings;
     Ok(())
+}
+
+/// Empty readings with the keys of a table header (after the time-stamp column, if any).
+fn table_readings(header: &[&str], has_time: bool, warnings: &mut Vec<String>) -> HkReadings {
+    let key_names: Vec<String> = header
+        .iter()
+        .skip(usize::from(has_time))
+        .map(|k| (*k).to_string())
+        .collect();
+    let mut readings = HkReadings::new(key_names);
+    if has_time {
+        readings.time_column = header
+            .first()
+            .map_or_else(String::new, |h| (*h).to_string());
+    } else {
+        readings.time_column = String::new();
+        warnings.push("no time-stamp column: readings have no time".to_string());
+    }
+    readings
+}
+
+/// Parses the value cells of one table row (from `first_value`) into `values`, empty cells
+/// as NaN (counted in `empty`); the first unreadable cell is returned as an issue.
+fn parse_table_values(
+    f: &[&str],
+    header: &[&str],
+    first_value: usize,
+    line_no: usize,
+    values: &mut Vec<f64>,
+    empty: &mut usize,
+) -> Option<RowIssue> {
+    for (i, cell) in f.iter().enumerate().skip(first_value) {
+        let hex_ok = header.get(i).is_some_and(|h| is_register(h));
+        match parse_value(cell, hex_ok) {
+            Ok(Some(v)) => values.push(v),
+            Ok(None) => {
+                *empty += 1;
+                values.push(f64::NAN);
+            }
+            Err(message) => {
+                return Some(RowIssue {
+                    line: line_no,
+                    column: header
+                        .get(i)
+                        .map_or_else(|| "-".to_string(), |h| (*h).to_string()),
+                    message,
+                });
+            }
+        }
+    }
+    None
 }
 
 fn read_key_per_line(

@@ -6,8 +6,8 @@ use ndarray::ArrayView2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::aperture::aperture_sum;
-use crate::background::annulus_background;
+use crate::aperture::{ApertureSum, aperture_sum};
+use crate::background::{Background, annulus_background};
 use crate::centroid::{Centroid, brightest_px, windowed_centroid};
 use crate::fwhm::fwhm_xy_from_moments_px;
 use crate::gauss2d::{Gauss2dFit, Gauss2dGuess, fit_gauss2d};
@@ -177,25 +177,7 @@ pub fn measure_stamp(
 ) -> Result<SpotMeasurement> {
     check_config(cfg)?;
     let (gx, gy) = stamp.stamp_from_image(x_px, y_px);
-    let mut bgd = annulus_background(stamp, gx, gy, cfg.annulus_in_px, cfg.annulus_out_px)?;
-    let mut sub = stamp.minus(bgd.level_adu);
-    let (sc, sr) = brightest_px(&sub, gx, gy, cfg.search_radius_px)?;
-    let mut cen = windowed_centroid(&sub, sc as f64, sr as f64, cfg.centroid_half_px, 20, 1e-4)?;
-    if (cen.x_px - gx).hypot(cen.y_px - gy) > 1.0 {
-        // Re-centre the annulus on the spot.
-        let b2 = annulus_background(
-            stamp,
-            cen.x_px,
-            cen.y_px,
-            cfg.annulus_in_px,
-            cfg.annulus_out_px,
-        )?;
-        if b2.level_adu != bgd.level_adu {
-            bgd = b2;
-            sub = stamp.minus(bgd.level_adu);
-            cen = windowed_centroid(&sub, cen.x_px, cen.y_px, cfg.centroid_half_px, 20, 1e-4)?;
-        }
-    }
+    let (bgd, sub, cen) = centre_spot(stamp, gx, gy, cfg)?;
     let mut flags = Vec::new();
     if !cen.converged {
         flags.push("centroid not converged".to_string());
@@ -207,31 +189,8 @@ pub fn measure_stamp(
             ap.masked_area_px
         ));
     }
-    let s2 = bgd.std_adu * bgd.std_adu;
-    let var = ap.sum_adu.max(0.0) / cfg.gain_e_per_adu
-        + ap.area_px * s2
-        + ap.area_px * ap.area_px * s2 * std::f64::consts::FRAC_PI_2 / bgd.n_px as f64;
     let peak = peak_within(&sub, cen.x_px, cen.y_px, cfg.aperture_radius_px);
-    let sigma0 = (0.5 * (cen.var_x_px2 + cen.var_y_px2))
-        .max(0.25)
-        .sqrt()
-        .min(10.0);
-    let moments = if cfg.adaptive {
-        match adaptive_moments(&sub, cen.x_px, cen.y_px, sigma0, &AdaptiveConfig::default()) {
-            Ok(m) => Some(m),
-            Err(e) => {
-                flags.push(format!("adaptive moments: {e}"));
-                None
-            }
-        }
-    } else {
-        None
-    };
-    let gauss = if cfg.fit_gaussian {
-        fit_gaussian(&sub, &cen, moments.as_ref(), peak, &mut flags)
-    } else {
-        None
-    };
+    let (moments, gauss) = spot_shape(&sub, &cen, peak, cfg, &mut flags);
     let (fx, fy) = match gauss.filter(|g| g.converged) {
         Some(g) => (g.fwhm_x_px, g.fwhm_y_px),
         None => fwhm_xy_from_moments_px(cen.var_x_px2, cen.var_y_px2),
@@ -245,7 +204,7 @@ pub fn measure_stamp(
         bgd_std_adu: bgd.std_adu,
         peak_adu: peak,
         flux_adu: ap.sum_adu,
-        flux_err_adu: var.sqrt(),
+        flux_err_adu: flux_err_adu(&ap, &bgd, cfg.gain_e_per_adu),
         aperture_masked_px2: ap.masked_area_px,
         fwhm_x_px: fx,
         fwhm_y_px: fy,
@@ -272,6 +231,80 @@ pub fn measure_stamp(
         }),
         flags,
     })
+}
+
+/// Annulus background, background-subtracted stamp and centroid of the spot near stamp
+/// position `(gx, gy)`; the annulus is re-centred once on a centroid more than 1 px away.
+fn centre_spot(
+    stamp: &Stamp,
+    gx: f64,
+    gy: f64,
+    cfg: &SpotConfig,
+) -> Result<(Background, Stamp, Centroid)> {
+    let mut bgd = annulus_background(stamp, gx, gy, cfg.annulus_in_px, cfg.annulus_out_px)?;
+    let mut sub = stamp.minus(bgd.level_adu);
+    let (sc, sr) = brightest_px(&sub, gx, gy, cfg.search_radius_px)?;
+    let mut cen = windowed_centroid(&sub, sc as f64, sr as f64, cfg.centroid_half_px, 20, 1e-4)?;
+    if (cen.x_px - gx).hypot(cen.y_px - gy) > 1.0 {
+        // Re-centre the annulus on the spot.
+        let b2 = annulus_background(
+            stamp,
+            cen.x_px,
+            cen.y_px,
+            cfg.annulus_in_px,
+            cfg.annulus_out_px,
+        )?;
+        if b2.level_adu != bgd.level_adu {
+            bgd = b2;
+            sub = stamp.minus(bgd.level_adu);
+            cen = windowed_centroid(&sub, cen.x_px, cen.y_px, cfg.centroid_half_px, 20, 1e-4)?;
+        }
+    }
+    Ok((bgd, sub, cen))
+}
+
+/// Error of an aperture flux: `sqrt(flux / g + A s^2 + A^2 s^2 pi / (2 N))` (source Poisson
+/// noise, background noise in the aperture area `A`, error of the median of `N` annulus pixels).
+/// The background is assumed flat across the annulus: a structure such as an uncorrected
+/// row-offset ripple is not in the error (subtract the master bias first).
+fn flux_err_adu(ap: &ApertureSum, bgd: &Background, gain_e_per_adu: f64) -> f64 {
+    let s2 = bgd.std_adu * bgd.std_adu;
+    let var = ap.sum_adu.max(0.0) / gain_e_per_adu
+        + ap.area_px * s2
+        + ap.area_px * ap.area_px * s2 * std::f64::consts::FRAC_PI_2 / bgd.n_px as f64;
+    var.sqrt()
+}
+
+/// Adaptive moments and Gaussian fit of the background-subtracted stamp, as configured;
+/// failures are noted in `flags`.
+fn spot_shape(
+    sub: &Stamp,
+    cen: &Centroid,
+    peak: f64,
+    cfg: &SpotConfig,
+    flags: &mut Vec<String>,
+) -> (Option<AdaptiveMoments>, Option<Gauss2dFit>) {
+    let sigma0 = (0.5 * (cen.var_x_px2 + cen.var_y_px2))
+        .max(0.25)
+        .sqrt()
+        .min(10.0);
+    let moments = if cfg.adaptive {
+        match adaptive_moments(sub, cen.x_px, cen.y_px, sigma0, &AdaptiveConfig::default()) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                flags.push(format!("adaptive moments: {e}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let gauss = if cfg.fit_gaussian {
+        fit_gaussian(sub, cen, moments.as_ref(), peak, flags)
+    } else {
+        None
+    };
+    (moments, gauss)
 }
 
 /// Gaussian fit started from the adaptive moments (else the centroid window moments).

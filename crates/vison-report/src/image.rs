@@ -276,25 +276,9 @@ fn draw_panel<DB: DrawingBackend>(
 ) -> Result<(i32, i32), Error> {
     let name = fig.title.as_str();
     let (rows_full, cols_full) = panel.full_shape;
-    let (aw, ah) = area.dim_in_pixel();
-    // Keep square pixels: pad the margins so the plotting box has the data's aspect ratio.
-    let margin = 6u32;
-    let y_area = font * 4;
-    let x_area = font * 3;
-    let caption_h = font + 12;
-    let avail_w = f64::from(aw.saturating_sub(y_area + 2 * margin).max(1));
-    let avail_h = f64::from(ah.saturating_sub(x_area + caption_h + 2 * margin).max(1));
-    let aspect = if rows_full > 0 && cols_full > 0 {
-        cols_full as f64 / rows_full as f64
-    } else {
-        1.0
-    };
-    let (mut extra_w, mut extra_h) = (0u32, 0u32);
-    if avail_w > avail_h * aspect {
-        extra_w = ((avail_w - avail_h * aspect) / 2.0) as u32;
-    } else {
-        extra_h = ((avail_h - avail_w / aspect) / 2.0) as u32;
-    }
+    let margin = PANEL_MARGIN_PX;
+    let (x_area, y_area) = label_areas_px(font);
+    let (extra_w, extra_h) = square_pixel_padding(area.dim_in_pixel(), panel.full_shape, font);
     let mut chart = pe(
         name,
         ChartBuilder::on(area)
@@ -337,6 +321,54 @@ fn draw_panel<DB: DrawingBackend>(
     if dr == 0 || dc == 0 || bw == 0 || bh == 0 {
         return Ok(y_px);
     }
+    let mut rgb = colour_pixels(panel, (lo, hi), (bw, bh));
+    let base = chart.plotting_area().get_base_pixel();
+    let texts = burn_outlines(panel, &mut rgb, (bw, bh), base, font);
+    blits.push(Blit {
+        pos_px: base,
+        size_px: (bw, bh),
+        rgb,
+        texts,
+    });
+    Ok(y_px)
+}
+
+/// Margin around each panel, px.
+const PANEL_MARGIN_PX: u32 = 6;
+
+/// Heights of the x-label area and widths of the y-label area of a panel, px.
+fn label_areas_px(font: u32) -> (u32, u32) {
+    (font * 3, font * 4)
+}
+
+/// Extra horizontal and vertical margins (px) that give the plotting box of an `(aw, ah)`
+/// panel the aspect ratio of the `full_shape` data, so that pixels stay square.
+fn square_pixel_padding(
+    (aw, ah): (u32, u32),
+    (rows_full, cols_full): (usize, usize),
+    font: u32,
+) -> (u32, u32) {
+    let margin = PANEL_MARGIN_PX;
+    let (x_area, y_area) = label_areas_px(font);
+    let caption_h = font + 12;
+    let avail_w = f64::from(aw.saturating_sub(y_area + 2 * margin).max(1));
+    let avail_h = f64::from(ah.saturating_sub(x_area + caption_h + 2 * margin).max(1));
+    let aspect = if rows_full > 0 && cols_full > 0 {
+        cols_full as f64 / rows_full as f64
+    } else {
+        1.0
+    };
+    if avail_w > avail_h * aspect {
+        (((avail_w - avail_h * aspect) / 2.0) as u32, 0)
+    } else {
+        (0, ((avail_h - avail_w / aspect) / 2.0) as u32)
+    }
+}
+
+/// The panel's data resampled to a `(bw, bh)` box (row 0 at the bottom) in viridis over
+/// `[lo, hi]`, as RGB bytes; the data must not be empty.
+fn colour_pixels(panel: &ImagePanel, (lo, hi): (f64, f64), (bw, bh): (u32, u32)) -> Vec<u8> {
+    let (dr, dc) = panel.data.dim();
     let span = hi - lo;
     let mut rgb = Vec::with_capacity(bw as usize * bh as usize * 3);
     for py in 0..bh as usize {
@@ -347,15 +379,7 @@ fn draw_panel<DB: DrawingBackend>(
             rgb.extend_from_slice(&viridis((v - lo) / span));
         }
     }
-    let base = chart.plotting_area().get_base_pixel();
-    let texts = burn_outlines(panel, &mut rgb, (bw, bh), base, font);
-    blits.push(Blit {
-        pos_px: base,
-        size_px: (bw, bh),
-        rgb,
-        texts,
-    });
-    Ok(y_px)
+    rgb
 }
 
 /// Draws the panel's outlines into its bitmap `rgb` (`size` pixels, placed at `base`) and

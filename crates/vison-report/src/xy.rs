@@ -377,6 +377,7 @@ fn legend_corner(plot: &XyPlot) -> SeriesLabelPosition {
         .clone()
 }
 
+/// Draws a plot's mesh, series, reference lines and legend into `chart`.
 fn fill_chart<'a, DB, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     plot: &XyPlot,
@@ -390,9 +391,41 @@ where
     let name = plot.title.as_str();
     let font = label_px(h);
     let frame = Frame::of(plot);
+    draw_mesh(chart, plot, font)?;
+    let mut any_label = false;
+    for (i, s) in plot.series.iter().enumerate() {
+        any_label |= draw_one_series(chart, plot, &frame, i, s)?;
+    }
+    any_label |= draw_hlines(chart, plot, &frame)?;
+    if any_label {
+        pe(
+            name,
+            chart
+                .configure_series_labels()
+                .position(legend_corner(plot))
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font((FAMILY, font))
+                .draw(),
+        )?;
+    }
+    Ok(())
+}
+
+/// Grid, ticks and axis titles.
+fn draw_mesh<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    plot: &XyPlot,
+    font: u32,
+) -> Result<(), Error>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
     let (area_w, area_h) = chart.plotting_area().dim_in_pixel();
     pe(
-        name,
+        plot.title.as_str(),
         chart
             .configure_mesh()
             .x_labels((area_w / (font * 6)).clamp(2, 10) as usize)
@@ -406,92 +439,135 @@ where
             .light_line_style(RGBColor(235, 235, 235))
             .bold_line_style(RGBColor(200, 200, 200))
             .draw(),
-    )?;
+    )
+}
 
-    let mut any_label = false;
-    for (i, s) in plot.series.iter().enumerate() {
-        let colour = series_colour(i);
-        let runs = drawable_runs(s, &frame);
-        let with_line = matches!(s.style, SeriesStyle::Line | SeriesStyle::LinePoints);
-        let with_points = matches!(s.style, SeriesStyle::Points | SeriesStyle::LinePoints);
-        if with_line {
-            for run in &runs {
-                pe(
-                    name,
-                    chart.draw_series(LineSeries::new(run.iter().copied(), colour.stroke_width(2))),
-                )?;
-            }
-        }
-        if with_points {
+/// Series `i`: its lines, points, error bars and legend entry; whether it has a label.
+fn draw_one_series<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    plot: &XyPlot,
+    frame: &Frame,
+    i: usize,
+    s: &Series,
+) -> Result<bool, Error>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let name = plot.title.as_str();
+    let colour = series_colour(i);
+    let runs = drawable_runs(s, frame);
+    let with_line = matches!(s.style, SeriesStyle::Line | SeriesStyle::LinePoints);
+    let with_points = matches!(s.style, SeriesStyle::Points | SeriesStyle::LinePoints);
+    if with_line {
+        for run in &runs {
             pe(
                 name,
-                chart.draw_series(
-                    runs.iter()
-                        .flatten()
-                        .map(|&(x, y)| Circle::new((x, y), 3, colour.filled())),
-                ),
+                chart.draw_series(LineSeries::new(run.iter().copied(), colour.stroke_width(2))),
             )?;
-        }
-        if s.y_err.is_some() {
-            let (y_lo, y_hi) = frame.y;
-            let bars: Vec<(f64, f64, f64)> = s
-                .triples()
-                .filter(|&(x, y, e)| e > 0.0 && frame.drawable(x, y))
-                .map(|(x, y, e)| {
-                    // Bar ends are kept inside the axes (on a log axis y - e may be <= 0).
-                    let lo = if plot.log_y && y - e <= 0.0 {
-                        y_lo
-                    } else {
-                        (y - e).max(y_lo)
-                    };
-                    (x, lo, (y + e).min(y_hi))
-                })
-                .collect();
-            let stroke = colour.stroke_width(1);
-            pe(
-                name,
-                chart.draw_series(
-                    bars.iter()
-                        .map(|&(x, lo, hi)| PathElement::new(vec![(x, lo), (x, hi)], stroke)),
-                ),
-            )?;
-            let caps = bars.iter().flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)]);
-            pe(
-                name,
-                chart.draw_series(caps.map(|at| {
-                    EmptyElement::at(at) + PathElement::new(vec![(-3, 0), (3, 0)], stroke)
-                })),
-            )?;
-        }
-        if !s.label.is_empty() {
-            any_label = true;
-            let anno = pe(
-                name,
-                chart.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>()),
-            )?;
-            anno.label(s.label.as_str()).legend(move |(x, y)| {
-                let line_style = if with_line {
-                    colour.stroke_width(2)
-                } else {
-                    colour.mix(0.0).stroke_width(0)
-                };
-                let marker_r = if with_points { 3 } else { 0 };
-                EmptyElement::at((x, y))
-                    + PathElement::new(vec![(0, 0), (20, 0)], line_style)
-                    + Circle::new((10, 0), marker_r, colour.filled())
-            });
         }
     }
+    if with_points {
+        pe(
+            name,
+            chart.draw_series(
+                runs.iter()
+                    .flatten()
+                    .map(|&(x, y)| Circle::new((x, y), 3, colour.filled())),
+            ),
+        )?;
+    }
+    if s.y_err.is_some() {
+        draw_error_bars(chart, plot, frame, s, colour)?;
+    }
+    if s.label.is_empty() {
+        return Ok(false);
+    }
+    let anno = pe(
+        name,
+        chart.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>()),
+    )?;
+    anno.label(s.label.as_str()).legend(move |(x, y)| {
+        let line_style = if with_line {
+            colour.stroke_width(2)
+        } else {
+            colour.mix(0.0).stroke_width(0)
+        };
+        let marker_r = if with_points { 3 } else { 0 };
+        EmptyElement::at((x, y))
+            + PathElement::new(vec![(0, 0), (20, 0)], line_style)
+            + Circle::new((10, 0), marker_r, colour.filled())
+    });
+    Ok(true)
+}
 
+/// Vertical error bars with end caps, kept inside the axes.
+fn draw_error_bars<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    plot: &XyPlot,
+    frame: &Frame,
+    s: &Series,
+    colour: RGBColor,
+) -> Result<(), Error>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let name = plot.title.as_str();
+    let (y_lo, y_hi) = frame.y;
+    let bars: Vec<(f64, f64, f64)> = s
+        .triples()
+        .filter(|&(x, y, e)| e > 0.0 && frame.drawable(x, y))
+        .map(|(x, y, e)| {
+            // Bar ends are kept inside the axes (on a log axis y - e may be <= 0).
+            let lo = if plot.log_y && y - e <= 0.0 {
+                y_lo
+            } else {
+                (y - e).max(y_lo)
+            };
+            (x, lo, (y + e).min(y_hi))
+        })
+        .collect();
+    let stroke = colour.stroke_width(1);
+    pe(
+        name,
+        chart.draw_series(
+            bars.iter()
+                .map(|&(x, lo, hi)| PathElement::new(vec![(x, lo), (x, hi)], stroke)),
+        ),
+    )?;
+    let caps = bars.iter().flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)]);
+    pe(
+        name,
+        chart.draw_series(
+            caps.map(|at| EmptyElement::at(at) + PathElement::new(vec![(-3, 0), (3, 0)], stroke)),
+        ),
+    )?;
+    Ok(())
+}
+
+/// Dashed horizontal reference lines with their legend entries; whether any has a label.
+fn draw_hlines<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    plot: &XyPlot,
+    frame: &Frame,
+) -> Result<bool, Error>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let mut any_label = false;
     let (x0, x1) = frame.x;
     for (i, line) in plot.hlines.iter().enumerate() {
         if !frame.drawable(x0, line.y) {
             continue;
         }
-        let colour = hline_colour(i);
-        let style: ShapeStyle = colour.stroke_width(2);
+        let style: ShapeStyle = hline_colour(i).stroke_width(2);
         let anno = pe(
-            name,
+            plot.title.as_str(),
             chart.draw_series(DashedLineSeries::new(
                 [(x0, line.y), (x1, line.y)],
                 8,
@@ -508,20 +584,7 @@ where
             });
         }
     }
-
-    if any_label {
-        pe(
-            name,
-            chart
-                .configure_series_labels()
-                .position(legend_corner(plot))
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .label_font((FAMILY, font))
-                .draw(),
-        )?;
-    }
-    Ok(())
+    Ok(any_label)
 }
 
 #[cfg(test)]

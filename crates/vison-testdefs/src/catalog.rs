@@ -1,7 +1,7 @@
 //! The script structure of every test (reference 4.2-4.16).
 
 use super::def::{Preset, ScriptColumn, TestDef, TestOptions, TestParams, Values, fill_columns};
-use super::elvis::sumwell;
+use super::elvis::{ScriptVersion as _, sumwell};
 use super::value::ScriptValue;
 use crate::Error;
 use vison_ogse::round_ms;

@@ -4,44 +4,18 @@
 //! Test definitions are held with the canonical (ELVIS 6.5.X) script key names and values in
 //! V, s, us and mm; this module translates them to the names of any supported version.
 //! The EXP_LOG names are kept here as constants (the key lists of reference 2.2); the
-//! `vison-explog` crate holds the complete column lists.
+//! `vison-explog` crate holds the complete column lists and the [`ElvisVersion`] enum itself,
+//! which this crate re-exports and extends with [`ScriptVersion`].
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
 
 use super::value::ScriptValue;
 use crate::Error;
 
-/// A supported ELVIS version (the column lists of reference 2.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[allow(non_camel_case_types)]
-#[derive(Default)]
-pub enum ElvisVersion {
-    /// 5.7.02.
-    V5_7_02,
-    /// 5.7.04.
-    V5_7_04,
-    /// 5.7.09 (EXP_LOG identical to 5.7.04).
-    V5_7_09,
-    /// 6.0.0.
-    V6_0_0,
-    /// 6.1.0 (identical to 6.0.0).
-    V6_1_0,
-    /// 6.3.0.
-    V6_3_0,
-    /// 6.5.X.
-    V6_5_X,
-    /// 7.2.X (identical to 6.5.X).
-    V7_2_X,
-    /// 7.5.X, the default.
-    #[default]
-    V7_5_X,
-}
+pub use vison_explog::ElvisVersion;
 
-/// Every supported version, oldest first.
+/// Every version with acquisition scripts, oldest first (5.7.06-5.7.08 write the 5.7.04
+/// formats; hand-written FPA logs have no scripts).
 pub const ELVIS_VERSIONS: &[ElvisVersion] = &[
     ElvisVersion::V5_7_02,
     ElvisVersion::V5_7_04,
@@ -176,34 +150,38 @@ pub fn sumwell(rdmode: &str) -> Option<(f64, f64)> {
     }
 }
 
-impl ElvisVersion {
-    /// The version string as written in file names and EXP_LOG (e.g. `7.5.X`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ElvisVersion::V5_7_02 => "5.7.02",
-            ElvisVersion::V5_7_04 => "5.7.04",
-            ElvisVersion::V5_7_09 => "5.7.09",
-            ElvisVersion::V6_0_0 => "6.0.0",
-            ElvisVersion::V6_1_0 => "6.1.0",
-            ElvisVersion::V6_3_0 => "6.3.0",
-            ElvisVersion::V6_5_X => "6.5.X",
-            ElvisVersion::V7_2_X => "7.2.X",
-            ElvisVersion::V7_5_X => "7.5.X",
-        }
-    }
-
+/// Script knowledge of an ELVIS version: key names, defaults and the EXP_LOG column that
+/// records each script key.
+pub trait ScriptVersion: Copy {
     /// Whether scripts of this version use the long key names and mV voltages (< 6.3.0).
-    pub fn is_legacy(self) -> bool {
+    fn is_legacy(self) -> bool;
+    /// Whether the written script ends with an "End" column (ELVIS >= 6.0.0, reference 7.2).
+    fn has_end_column(self) -> bool;
+    /// ELVIS script defaults with canonical key names (reference 4.1); `frames` is not included.
+    fn defaults(self) -> BTreeMap<String, ScriptValue>;
+    /// Canonical script keys written in a script of this version, in order (incl. `frames`).
+    fn canonical_script_keys(self) -> Vec<&'static str>;
+    /// Name of a canonical key in the scripts of this version.
+    fn script_name(self, canonical: &str) -> &str;
+    /// Canonical name of a script key of this version (inverse of [`Self::script_name`]).
+    fn canonical_from_script_name(self, name: &str) -> String;
+    /// EXP_LOG column of this version that records a canonical script key, if any. The
+    /// IPHI1..4 keys are recorded together in `IPHI` (see [`iphi_string`]); `shuttr`,
+    /// `e_shuttr`, `comments`, `roe-tab` and `frames` are not recorded, nor any key in the
+    /// hand-written FPA logs.
+    fn explog_key(self, canonical: &str) -> Option<&'static str>;
+}
+
+impl ScriptVersion for ElvisVersion {
+    fn is_legacy(self) -> bool {
         self < ElvisVersion::V6_3_0
     }
 
-    /// Whether the written script ends with an "End" column (ELVIS >= 6.0.0, reference 7.2).
-    pub fn has_end_column(self) -> bool {
+    fn has_end_column(self) -> bool {
         self >= ElvisVersion::V6_0_0
     }
 
-    /// ELVIS script defaults with canonical key names (reference 4.1); `frames` is not included.
-    pub fn defaults(self) -> BTreeMap<String, ScriptValue> {
+    fn defaults(self) -> BTreeMap<String, ScriptValue> {
         let mut d: BTreeMap<String, ScriptValue> = BTreeMap::new();
         let mut set = |k: &str, v: ScriptValue| {
             d.insert(k.to_string(), v);
@@ -280,8 +258,7 @@ impl ElvisVersion {
         d
     }
 
-    /// Canonical script keys written in a script of this version, in order (incl. `frames`).
-    pub fn canonical_script_keys(self) -> Vec<&'static str> {
+    fn canonical_script_keys(self) -> Vec<&'static str> {
         CANONICAL_SCRIPT_KEYS
             .iter()
             .copied()
@@ -289,8 +266,7 @@ impl ElvisVersion {
             .collect()
     }
 
-    /// Name of a canonical key in the scripts of this version.
-    pub fn script_name(self, canonical: &str) -> &str {
+    fn script_name(self, canonical: &str) -> &str {
         if self.is_legacy() {
             for (c, s) in LEGACY_SCRIPT_RENAMES {
                 if *c == canonical {
@@ -301,8 +277,7 @@ impl ElvisVersion {
         canonical
     }
 
-    /// Canonical name of a script key of this version (inverse of [`Self::script_name`]).
-    pub fn canonical_from_script_name(self, name: &str) -> String {
+    fn canonical_from_script_name(self, name: &str) -> String {
         if self.is_legacy() {
             for (c, s) in LEGACY_SCRIPT_RENAMES {
                 if *s == name {
@@ -313,12 +288,14 @@ impl ElvisVersion {
         name.to_string()
     }
 
-    /// EXP_LOG column of this version that records a canonical script key, if any. The
-    /// IPHI1..4 keys are recorded together in `IPHI` (see [`iphi_string`]); `shuttr`,
-    /// `e_shuttr`, `comments`, `roe-tab` and `frames` are not recorded.
-    pub fn explog_key(self, canonical: &str) -> Option<&'static str> {
+    fn explog_key(self, canonical: &str) -> Option<&'static str> {
         match self {
-            ElvisVersion::V5_7_02 | ElvisVersion::V5_7_04 | ElvisVersion::V5_7_09 => {
+            ElvisVersion::V5_7_02
+            | ElvisVersion::V5_7_04
+            | ElvisVersion::V5_7_06
+            | ElvisVersion::V5_7_07
+            | ElvisVersion::V5_7_08
+            | ElvisVersion::V5_7_09 => {
                 if canonical == "sn_ccd1" {
                     return Some(if self == ElvisVersion::V5_7_02 {
                         "CCD_SN"
@@ -345,6 +322,7 @@ impl ElvisVersion {
                 lookup(EXPLOG_5_7, canonical)
             }
             ElvisVersion::V6_0_0 | ElvisVersion::V6_1_0 => lookup(EXPLOG_6_0, canonical),
+            ElvisVersion::Fpa => None,
             _ => {
                 let modern = self >= ElvisVersion::V6_5_X;
                 match canonical {
@@ -379,39 +357,29 @@ pub fn iphi_string(values: &BTreeMap<String, ScriptValue>) -> String {
     s
 }
 
-impl FromStr for ElvisVersion {
-    type Err = Error;
-
-    /// Parses `7.5.X`, `7.5`, `7.5.3`, `6.3.0`, `5.7.02` ... (patch digits are ignored for the
-    /// `.X` versions).
-    fn from_str(s: &str) -> Result<Self, Error> {
-        let t = s.trim().trim_start_matches(['v', 'V']);
-        let parts: Vec<&str> = t.split('.').collect();
-        let major_minor = (parts.first().copied(), parts.get(1).copied());
-        let patch = parts.get(2).copied();
-        let v = match major_minor {
-            (Some("5"), Some("7")) => match patch {
-                Some("02") | Some("2") => ElvisVersion::V5_7_02,
-                Some("04") | Some("4") => ElvisVersion::V5_7_04,
-                Some("09") | Some("9") => ElvisVersion::V5_7_09,
-                _ => return Err(Error::ElvisVersion(s.to_string())),
-            },
-            (Some("6"), Some("0")) => ElvisVersion::V6_0_0,
-            (Some("6"), Some("1")) => ElvisVersion::V6_1_0,
-            (Some("6"), Some("3")) => ElvisVersion::V6_3_0,
-            (Some("6"), Some("5")) => ElvisVersion::V6_5_X,
-            (Some("7"), Some("2")) => ElvisVersion::V7_2_X,
-            (Some("7"), Some("5")) => ElvisVersion::V7_5_X,
+/// Parse the ELVIS version of a script: `7.5.X`, `7.5`, `7.5.3`, `6.3.0`, `5.7.02` ... (patch
+/// digits are ignored for the `.X` versions); only the versions of [`ELVIS_VERSIONS`].
+pub fn parse_script_version(s: &str) -> Result<ElvisVersion, Error> {
+    let t = s.trim().trim_start_matches(['v', 'V']);
+    let parts: Vec<&str> = t.split('.').collect();
+    let major_minor = (parts.first().copied(), parts.get(1).copied());
+    let patch = parts.get(2).copied();
+    let v = match major_minor {
+        (Some("5"), Some("7")) => match patch {
+            Some("02") | Some("2") => ElvisVersion::V5_7_02,
+            Some("04") | Some("4") => ElvisVersion::V5_7_04,
+            Some("09") | Some("9") => ElvisVersion::V5_7_09,
             _ => return Err(Error::ElvisVersion(s.to_string())),
-        };
-        Ok(v)
-    }
-}
-
-impl fmt::Display for ElvisVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+        },
+        (Some("6"), Some("0")) => ElvisVersion::V6_0_0,
+        (Some("6"), Some("1")) => ElvisVersion::V6_1_0,
+        (Some("6"), Some("3")) => ElvisVersion::V6_3_0,
+        (Some("6"), Some("5")) => ElvisVersion::V6_5_X,
+        (Some("7"), Some("2")) => ElvisVersion::V7_2_X,
+        (Some("7"), Some("5")) => ElvisVersion::V7_5_X,
+        _ => return Err(Error::ElvisVersion(s.to_string())),
+    };
+    Ok(v)
 }
 
 #[cfg(test)]
@@ -421,18 +389,17 @@ mod tests {
     #[test]
     fn parse_versions() {
         for v in ELVIS_VERSIONS {
-            assert_eq!(v.as_str().parse::<ElvisVersion>().ok(), Some(*v));
+            assert_eq!(parse_script_version(v.as_str()).ok(), Some(*v));
         }
+        assert_eq!(parse_script_version("7.5").ok(), Some(ElvisVersion::V7_5_X));
         assert_eq!(
-            "7.5".parse::<ElvisVersion>().ok(),
-            Some(ElvisVersion::V7_5_X)
-        );
-        assert_eq!(
-            "6.5.2".parse::<ElvisVersion>().ok(),
+            parse_script_version("6.5.2").ok(),
             Some(ElvisVersion::V6_5_X)
         );
-        assert!("8.0.0".parse::<ElvisVersion>().is_err());
-        assert!("5.7.05".parse::<ElvisVersion>().is_err());
+        assert!(parse_script_version("8.0.0").is_err());
+        assert!(parse_script_version("5.7.05").is_err());
+        assert!(parse_script_version("5.7.06").is_err());
+        assert!(parse_script_version("FPA").is_err());
     }
 
     #[test]
@@ -468,55 +435,16 @@ mod tests {
     }
 }
 
-impl From<ElvisVersion> for vison_explog::ElvisVersion {
-    fn from(v: ElvisVersion) -> Self {
-        use vison_explog::ElvisVersion as X;
-        match v {
-            ElvisVersion::V5_7_02 => X::V5_7_02,
-            ElvisVersion::V5_7_04 => X::V5_7_04,
-            ElvisVersion::V5_7_09 => X::V5_7_09,
-            ElvisVersion::V6_0_0 => X::V6_0_0,
-            ElvisVersion::V6_1_0 => X::V6_1_0,
-            ElvisVersion::V6_3_0 => X::V6_3_0,
-            ElvisVersion::V6_5_X => X::V6_5_X,
-            ElvisVersion::V7_2_X => X::V7_2_X,
-            ElvisVersion::V7_5_X => X::V7_5_X,
-        }
-    }
-}
-
-impl ElvisVersion {
-    /// The script version for an EXP_LOG version of `vison-explog` (5.7.06-5.7.08 share the
-    /// 5.7.04 layout); `None` for hand-written FPA logs, which have no scripts.
-    pub fn from_explog(v: vison_explog::ElvisVersion) -> Option<Self> {
-        use vison_explog::ElvisVersion as X;
-        Some(match v {
-            X::V5_7_02 => ElvisVersion::V5_7_02,
-            X::V5_7_04 | X::V5_7_06 | X::V5_7_07 | X::V5_7_08 => ElvisVersion::V5_7_04,
-            X::V5_7_09 => ElvisVersion::V5_7_09,
-            X::V6_0_0 => ElvisVersion::V6_0_0,
-            X::V6_1_0 => ElvisVersion::V6_1_0,
-            X::V6_3_0 => ElvisVersion::V6_3_0,
-            X::V6_5_X => ElvisVersion::V6_5_X,
-            X::V7_2_X => ElvisVersion::V7_2_X,
-            X::V7_5_X => ElvisVersion::V7_5_X,
-            X::Fpa => return None,
-        })
-    }
-
-    /// EXP_LOG column names of this version, in file order (from `vison-explog`).
-    pub fn explog_columns(self) -> Vec<&'static str> {
-        vison_explog::ElvisVersion::from(self).explog_columns()
-    }
-}
-
 #[cfg(test)]
 mod explog_consistency {
     use super::*;
 
     #[test]
     fn every_mapped_key_is_an_explog_column_of_its_version() {
-        for v in ELVIS_VERSIONS {
+        let with_scripts = ElvisVersion::ALL
+            .iter()
+            .filter(|v| **v != ElvisVersion::Fpa);
+        for v in with_scripts {
             let cols = v.explog_columns();
             for k in CANONICAL_SCRIPT_KEYS {
                 if let Some(name) = v.explog_key(k) {
@@ -526,7 +454,6 @@ mod explog_consistency {
                     );
                 }
             }
-            assert_eq!(ElvisVersion::from_explog((*v).into()), Some(*v));
         }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::def::TestDef;
-use super::elvis::iphi_string;
+use super::elvis::{ScriptVersion as _, iphi_string};
 use super::value::ScriptValue;
 
 /// Relative tolerance of numeric comparisons (reference 4.1).
@@ -220,17 +220,44 @@ pub fn check_structure(def: &TestDef, observed: &[ObservedExposure]) -> Structur
     }
     let unmatched_after_end = observed.len() - i;
     let expected_frames = def.expected_frame_count();
-    let mut messages = Vec::new();
     let missing: u32 = columns.iter().map(|c| c.missing_frames).sum();
     let extra: u32 =
         columns.iter().map(|c| c.extra_frames).sum::<u32>() + unmatched_after_end as u32;
-    if observed.len() > expected_frames as usize {
+    let messages = structure_messages(
+        &columns,
+        observed.len(),
+        expected_frames,
+        missing,
+        unmatched_after_end,
+    );
+    let checks_out = missing == 0 && extra == 0 && columns.iter().all(|c| c.mismatches.is_empty());
+    StructureCheck {
+        checks_out,
+        expected_frames,
+        observed_frames: observed.len(),
+        columns,
+        unmatched_after_end,
+        messages,
+    }
+}
+
+/// The messages of a structure check: too many or too few exposures, then per column the
+/// missing and extra frames and the mismatching keys, then the exposures after the end.
+fn structure_messages(
+    columns: &[ColumnCheck],
+    observed: usize,
+    expected_frames: u32,
+    missing: u32,
+    unmatched_after_end: usize,
+) -> Vec<String> {
+    let mut messages = Vec::new();
+    if observed > expected_frames as usize {
         messages.push("Number of Exposures exceeds Number of Expected Frames!".to_string());
     }
-    if missing > 0 && observed.len() < expected_frames as usize {
+    if missing > 0 && observed < expected_frames as usize {
         messages.push("Test ended Too Early: missing Frames!".to_string());
     }
-    for c in &columns {
+    for c in columns {
         if c.missing_frames > 0 {
             messages.push(format!(
                 "{}: {} of {} frames missing",
@@ -252,15 +279,7 @@ pub fn check_structure(def: &TestDef, observed: &[ObservedExposure]) -> Structur
             "{unmatched_after_end} exposures after the last column"
         ));
     }
-    let checks_out = missing == 0 && extra == 0 && columns.iter().all(|c| c.mismatches.is_empty());
-    StructureCheck {
-        checks_out,
-        expected_frames,
-        observed_frames: observed.len(),
-        columns,
-        unmatched_after_end,
-        messages,
-    }
+    messages
 }
 
 /// Observed-exposure rows as the EXP_LOG would record the definition exactly (text cells):

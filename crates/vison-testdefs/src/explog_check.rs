@@ -7,6 +7,7 @@ use std::sync::Arc;
 use vison_explog::{ExpLog, ExpLogRow, Schema, Value};
 
 use super::def::TestDef;
+use super::elvis::ScriptVersion as _;
 use super::expand::{ExposureSpec, ObservedExposure, StructureCheck, check_structure};
 use super::value::ScriptValue;
 use crate::Error;

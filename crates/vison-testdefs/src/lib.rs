@@ -39,7 +39,10 @@ pub use scripts::{read_script_xlsx, write_script_xlsx, write_scripts};
 
 pub use catalog::{known_tests, test_def};
 pub use def::{Preset, ScriptColumn, TestDef, TestOptions, TestParams, Values, fill_columns};
-pub use elvis::{CANONICAL_SCRIPT_KEYS, ELVIS_VERSIONS, ElvisVersion, iphi_string, sumwell};
+pub use elvis::{
+    CANONICAL_SCRIPT_KEYS, ELVIS_VERSIONS, ElvisVersion, ScriptVersion, iphi_string,
+    parse_script_version, sumwell,
+};
 pub use expand::{
     ColumnCheck, ExposureSpec, KeyMismatch, ObservedExposure, REL_TOL, StructureCheck, as_observed,
     check_structure, expand,

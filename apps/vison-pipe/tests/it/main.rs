@@ -167,3 +167,34 @@ fn tests_command_lists_the_script_structure() {
     assert!(t.contains("col001: 10 frames"), "{t}");
     assert!(t.contains("exptime 565"), "{t}");
 }
+
+/// Runs `vison-pipe` with `args` and its stdout read end closed before it writes (a reader
+/// that went away); asserts the quiet exit.
+fn assert_quiet_on_closed_stdout(args: &[String]) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+        "{args:?}: {stderr}"
+    );
+}
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    assert_quiet_on_closed_stdout(&["tests".to_string()]);
+    // JSON progress events of a run.
+    let dir = tempfile::tempdir().unwrap();
+    let data = campaign(dir.path(), &["DARK01"], 5);
+    let out = dir.path().join("out");
+    let mut args = run_args(&data, &out, "DARK01", "closed");
+    args.push("--json".to_string());
+    assert_quiet_on_closed_stdout(&args);
+}

@@ -80,3 +80,25 @@ fn unknown_fault_is_reported() {
         "{err}"
     );
 }
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = vison_sim()
+        .args(["scripts", "--tests", "BIAS01"])
+        .arg("--out")
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run vison-sim");
+    // The reader goes away before anything is written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("vison-sim ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+        "{stderr}"
+    );
+}

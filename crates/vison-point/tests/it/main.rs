@@ -1,6 +1,7 @@
 //! Integration tests of vison-point: truth recovery on spots drawn here, GalSim / photutils /
 //! astropy oracles, spot location on whole CCD frames.
 
+mod flux_error;
 mod frame;
 mod oracle;
 mod truth;

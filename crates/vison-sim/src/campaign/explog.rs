@@ -12,13 +12,6 @@ use super::plan::PlannedExposure;
 use crate::Error;
 use vison_testdefs::{ElvisVersion, ScriptValue};
 
-/// The `vison-explog` version of a `vison-sim` ELVIS version.
-pub(crate) fn explog_version(v: ElvisVersion) -> Result<vison_explog::ElvisVersion, Error> {
-    v.as_str()
-        .parse()
-        .map_err(|_| Error::ElvisVersion(v.as_str().to_string()))
-}
-
 fn to_value(v: &ScriptValue) -> Value {
     match v {
         ScriptValue::Int(i) => Value::Int(*i),

@@ -16,14 +16,14 @@ mod render;
 mod rng;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use rand::Rng;
 use rayon::prelude::*;
 use vison_ccd::{FrameGeometry, Quadrant, write_raw_frame};
-use vison_explog::{ExpLog, day_folder_name, explog_file_name, fits_file_name};
+use vison_explog::{ExpLog, ExpLogRow, day_folder_name, explog_file_name, fits_file_name};
 
 use crate::Error;
 use crate::faults::FaultKind;
@@ -270,10 +270,7 @@ pub fn plan_campaign(cfg: &CampaignConfig) -> Result<CampaignPlan, Error> {
 }
 
 /// Exposure index and CCD chosen for each fault (deterministic, distinct exposures).
-fn fault_targets(
-    cfg: &CampaignConfig,
-    exposures: &[PlannedExposure],
-) -> Vec<(FaultKind, usize, u8)> {
+fn fault_targets(cfg: &CampaignConfig, exposures: &[PlannedExposure]) -> Vec<FaultTarget> {
     let mut out = Vec::new();
     let n = exposures.len();
     let mut rng = derived_rng(cfg.seed, Stream::Hk, u64::MAX, 0, 0);
@@ -308,6 +305,12 @@ fn temperatures(seed: u64, obsid: u64) -> [[f64; 2]; 3] {
     t
 }
 
+/// A fault target: kind, exposure index, CCD.
+type FaultTarget = (FaultKind, usize, u8);
+
+/// One frame's outcome: exposure index, CCD, truth, whether the file was written.
+type FrameOutcome = (usize, u8, FrameCcdTruth, bool);
+
 /// Generates and writes a planned campaign. `on_frame` is called once per frame written
 /// (from worker threads), e.g. to advance a progress bar.
 pub fn write_campaign(
@@ -316,39 +319,13 @@ pub fn write_campaign(
 ) -> Result<CampaignReport, Error> {
     let t_total = Instant::now();
     let cfg = &plan.cfg;
-    let g = plan.geometry;
     let day = cfg.start.date();
     let day_dir = cfg.out_dir.join(day_folder_name(day));
     files::create_dir(&day_dir)?;
-    let version = explog::explog_version(cfg.elvis)?;
     let targets = fault_targets(cfg, &plan.exposures);
-    let fault_of = |kind: FaultKind, idx: usize| {
-        targets
-            .iter()
-            .find(|t| t.0 == kind && t.1 == idx)
-            .map(|t| t.2)
-    };
+    let mut log = ExpLog::with_version(cfg.elvis);
+    let (rows, temps) = explog_rows(plan, log.schema())?;
 
-    // EXP_LOG rows (and headers) for every exposure and CCD.
-    let mut log = ExpLog::with_version(version);
-    let schema = log.schema().clone();
-    let mut rows = Vec::with_capacity(plan.n_frames());
-    let mut temps = Vec::with_capacity(plan.exposures.len());
-    for exp in &plan.exposures {
-        let t = temperatures(cfg.seed, exp.obsid);
-        for ccd in CCDS {
-            let name = fits_file_name(exp.obsid as i64, exp.start, 1, ccd);
-            let stem = name.trim_end_matches(".fits").to_string();
-            let row = explog::explog_row(&schema, exp, ccd, &stem, cfg.elvis, &t)?;
-            rows.push((name, row));
-        }
-        temps.push(t);
-    }
-
-    // Frames, in parallel, streamed to disk.
-    let jobs: Vec<(usize, u8)> = (0..plan.exposures.len())
-        .flat_map(|i| CCDS.map(|c| (i, c)))
-        .collect();
     let t_frames = Instant::now();
     // Twice as many workers as cores: each frame ends with a synced file write, so extra
     // workers keep the cores busy while others wait for the disk. Output does not depend on
@@ -358,52 +335,155 @@ pub fn write_campaign(
         .num_threads(workers)
         .build()
         .map_err(|e| files::foreign(&day_dir, e))?;
-    let results: Vec<Result<(usize, u8, FrameCcdTruth, bool), Error>> = pool.install(|| {
-        jobs.par_iter()
-            .map(|&(i, ccd)| {
-                let exp = &plan.exposures[i];
-                let model = &plan.models[usize::from(ccd - 1)];
-                let saturate = fault_of(FaultKind::SaturatedQuadrant, i)
-                    .filter(|&c| c == ccd)
-                    .map(|_| Quadrant::ALL[(exp.obsid % 4) as usize]);
-                let job = FrameJob {
-                    seed: cfg.seed,
-                    exp,
-                    model,
-                    geometry: g,
-                    events: &plan.events,
-                    readout_s: cfg.ogse.overheads.ff_readout_s,
-                    saturate,
-                };
-                let (mut frame, quads) = render_frame(&job);
-                let (name, row) = &rows[i * CCDS.len() + usize::from(ccd - 1)];
-                frame.header = explog::header_from_row(row, exp.physics.wave);
-                frame.extname = format!("ROE1_CCD{ccd}");
-                let path = day_dir.join(name);
-                let missing = fault_of(FaultKind::MissingFrame, i) == Some(ccd);
-                if !missing {
-                    write_raw_frame(&path, &frame).map_err(|e| files::foreign(&path, e))?;
-                    if fault_of(FaultKind::TruncatedFits, i) == Some(ccd) {
-                        let len = std::fs::metadata(&path)
-                            .map_err(|source| Error::Io {
-                                path: path.clone(),
-                                source,
-                            })?
-                            .len();
-                        files::truncate_file(&path, len / 2)?;
-                    }
-                }
-                on_frame();
-                let truth = FrameCcdTruth {
-                    file: name.clone(),
-                    rows_read_px: exp.physics.rows_read,
-                    quads,
-                };
-                Ok((i, ccd, truth, !missing))
-            })
-            .collect()
-    });
+    let writer = FrameWriter {
+        plan,
+        rows: &rows,
+        day_dir: &day_dir,
+        targets: &targets,
+        on_frame,
+    };
+    let results: Vec<Result<FrameOutcome, Error>> = pool.install(|| writer.write_all());
     let frames_elapsed_s = t_frames.elapsed().as_secs_f64();
+    let (frames, n_written) = frame_truths(plan, results)?;
+
+    for (_, row) in rows {
+        log.push(row).map_err(|e| files::foreign(&day_dir, e))?;
+    }
+    let explog_path = day_dir.join(explog_file_name(day));
+    log.write(&explog_path)
+        .map_err(|e| files::foreign(&explog_path, e))?;
+
+    let hk_fault = targets
+        .iter()
+        .find(|t| t.0 == FaultKind::HkOol)
+        .map(|t| t.1);
+    pool.install(|| hk::write_hk(&day_dir, cfg, cfg.elvis, &plan.exposures, &temps, hk_fault))?;
+
+    let faults = targets
+        .iter()
+        .map(|&(kind, i, ccd)| fault_truth(kind, &plan.exposures[i], ccd, &frames))
+        .collect();
+    let truth_path = cfg.out_dir.join("truth.json");
+    campaign_truth(plan, frames, faults).write(&truth_path)?;
+    let frames_per_s = if frames_elapsed_s > 0.0 {
+        plan.n_frames() as f64 / frames_elapsed_s
+    } else {
+        0.0
+    };
+    Ok(CampaignReport {
+        day_dir,
+        truth_path,
+        n_exposures: plan.exposures.len(),
+        n_frames: n_written,
+        frames_elapsed_s,
+        frames_per_s,
+        total_elapsed_s: t_total.elapsed().as_secs_f64(),
+    })
+}
+
+/// EXP_LOG rows with their FITS file names, one per exposure and CCD in exposure order, and
+/// the CCD temperatures of every exposure.
+#[allow(clippy::type_complexity)]
+fn explog_rows(
+    plan: &CampaignPlan,
+    schema: &std::sync::Arc<vison_explog::Schema>,
+) -> Result<(Vec<(String, ExpLogRow)>, Vec<[[f64; 2]; 3]>), Error> {
+    let cfg = &plan.cfg;
+    let mut rows = Vec::with_capacity(plan.n_frames());
+    let mut temps = Vec::with_capacity(plan.exposures.len());
+    for exp in &plan.exposures {
+        let t = temperatures(cfg.seed, exp.obsid);
+        for ccd in CCDS {
+            let name = fits_file_name(exp.obsid as i64, exp.start, 1, ccd);
+            let stem = name.trim_end_matches(".fits").to_string();
+            let row = explog::explog_row(schema, exp, ccd, &stem, cfg.elvis, &t)?;
+            rows.push((name, row));
+        }
+        temps.push(t);
+    }
+    Ok((rows, temps))
+}
+
+/// Renders and writes the frames of a campaign (with their file faults).
+struct FrameWriter<'a> {
+    plan: &'a CampaignPlan,
+    /// EXP_LOG rows and file names, as [`explog_rows`].
+    rows: &'a [(String, ExpLogRow)],
+    day_dir: &'a Path,
+    targets: &'a [FaultTarget],
+    on_frame: &'a (dyn Fn() + Sync),
+}
+
+impl FrameWriter<'_> {
+    /// The CCD hit by a fault of `kind` at exposure `idx`, if any.
+    fn fault_of(&self, kind: FaultKind, idx: usize) -> Option<u8> {
+        self.targets
+            .iter()
+            .find(|t| t.0 == kind && t.1 == idx)
+            .map(|t| t.2)
+    }
+
+    /// Every frame, in parallel on the current pool, streamed to disk.
+    fn write_all(&self) -> Vec<Result<FrameOutcome, Error>> {
+        let jobs: Vec<(usize, u8)> = (0..self.plan.exposures.len())
+            .flat_map(|i| CCDS.map(|c| (i, c)))
+            .collect();
+        jobs.par_iter()
+            .map(|&(i, ccd)| self.write_one(i, ccd))
+            .collect()
+    }
+
+    /// Renders one frame and writes it, unless a fault removes or truncates the file.
+    fn write_one(&self, i: usize, ccd: u8) -> Result<FrameOutcome, Error> {
+        let plan = self.plan;
+        let exp = &plan.exposures[i];
+        let saturate = self
+            .fault_of(FaultKind::SaturatedQuadrant, i)
+            .filter(|&c| c == ccd)
+            .map(|_| Quadrant::ALL[(exp.obsid % 4) as usize]);
+        let job = FrameJob {
+            seed: plan.cfg.seed,
+            exp,
+            model: &plan.models[usize::from(ccd - 1)],
+            geometry: plan.geometry,
+            events: &plan.events,
+            readout_s: plan.cfg.ogse.overheads.ff_readout_s,
+            saturate,
+        };
+        let (mut frame, quads) = render_frame(&job);
+        let (name, row) = &self.rows[i * CCDS.len() + usize::from(ccd - 1)];
+        frame.header = explog::header_from_row(row, exp.physics.wave);
+        frame.extname = format!("ROE1_CCD{ccd}");
+        let path = self.day_dir.join(name);
+        let missing = self.fault_of(FaultKind::MissingFrame, i) == Some(ccd);
+        if !missing {
+            write_raw_frame(&path, &frame).map_err(|e| files::foreign(&path, e))?;
+            if self.fault_of(FaultKind::TruncatedFits, i) == Some(ccd) {
+                let len = std::fs::metadata(&path)
+                    .map_err(|source| Error::Io {
+                        path: path.clone(),
+                        source,
+                    })?
+                    .len();
+                files::truncate_file(&path, len / 2)?;
+            }
+        }
+        (self.on_frame)();
+        let truth = FrameCcdTruth {
+            file: name.clone(),
+            rows_read_px: exp.physics.rows_read,
+            quads,
+        };
+        Ok((i, ccd, truth, !missing))
+    }
+}
+
+/// The per-exposure truth of the written frames, keyed by ObsID, and the number of files
+/// written.
+fn frame_truths(
+    plan: &CampaignPlan,
+    results: Vec<Result<FrameOutcome, Error>>,
+) -> Result<(BTreeMap<String, FrameTruth>, usize), Error> {
     let mut frames: BTreeMap<String, FrameTruth> = BTreeMap::new();
     let mut n_written = 0;
     for r in results {
@@ -425,28 +505,19 @@ pub fn write_campaign(
             });
         ft.ccds.insert(format!("CCD{ccd}"), truth);
     }
+    Ok((frames, n_written))
+}
 
-    // EXP_LOG.
-    for (_, row) in rows {
-        log.push(row).map_err(|e| files::foreign(&day_dir, e))?;
-    }
-    let explog_path = day_dir.join(explog_file_name(day));
-    log.write(&explog_path)
-        .map_err(|e| files::foreign(&explog_path, e))?;
-
-    // HK.
-    let hk_fault = targets
-        .iter()
-        .find(|t| t.0 == FaultKind::HkOol)
-        .map(|t| t.1);
-    pool.install(|| hk::write_hk(&day_dir, cfg, version, &plan.exposures, &temps, hk_fault))?;
-
-    // Truth.
-    let faults = targets
-        .iter()
-        .map(|&(kind, i, ccd)| fault_truth(kind, &plan.exposures[i], ccd, &frames))
-        .collect();
-    let truth = Truth {
+/// The `truth.json` content of a written campaign.
+fn campaign_truth(
+    plan: &CampaignPlan,
+    frames: BTreeMap<String, FrameTruth>,
+    faults: Vec<FaultTruth>,
+) -> Truth {
+    let cfg = &plan.cfg;
+    let g = plan.geometry;
+    let day = cfg.start.date();
+    Truth {
         schema_version: TRUTH_SCHEMA_VERSION,
         generator: GeneratorTruth {
             seed: cfg.seed,
@@ -473,23 +544,7 @@ pub fn write_campaign(
         spots: plan.models.iter().map(|m| (format!("CCD{}", m.ccd), m.spot_truths())).collect(),
         traps: plan.models.iter().flat_map(|m| m.quads.iter().flat_map(|q| q.traps.iter().copied())).collect(),
         faults,
-    };
-    let truth_path = cfg.out_dir.join("truth.json");
-    truth.write(&truth_path)?;
-    let frames_per_s = if frames_elapsed_s > 0.0 {
-        plan.n_frames() as f64 / frames_elapsed_s
-    } else {
-        0.0
-    };
-    Ok(CampaignReport {
-        day_dir,
-        truth_path,
-        n_exposures: plan.exposures.len(),
-        n_frames: n_written,
-        frames_elapsed_s,
-        frames_per_s,
-        total_elapsed_s: t_total.elapsed().as_secs_f64(),
-    })
+    }
 }
 
 fn fault_truth(

@@ -137,26 +137,10 @@ pub(crate) fn physics_of(
         (true, "point") => "point",
         (true, _) => "flat",
     };
-    let mut flat_level_e = 0.0;
-    let mut point = None;
-    if let Some(wl) = wavelength_nm {
-        match source {
-            "flat" => flat_level_e = FWC_NOMINAL_E * exptime_actual_s / ogse.t_fwc_flat_s(wl)?,
-            "point" => {
-                let fwhm0_px = ogse.fwhm_px(wl)?;
-                let sigma = fwhm0_px / (8.0 * std::f64::consts::LN_2).sqrt();
-                let central = (2.0 * crate::effects::normal_cdf(0.5 / sigma) - 1.0).powi(2);
-                let peak_e = FWC_NOMINAL_E * exptime_actual_s / ogse.t_fwc_point_s(wl)?;
-                point = Some(PointSetup {
-                    fwhm0_px,
-                    mirr_pos_mm: num(values, "mirr_pos"),
-                    mirror_nom_mm: ogse.mirror_nom_mm(wl)?,
-                    total_e: peak_e / central,
-                });
-            }
-            _ => {}
-        }
-    }
+    let (flat_level_e, point) = match wavelength_nm {
+        Some(wl) => illumination(values, source, exptime_actual_s, wl, ogse)?,
+        None => (0.0, None),
+    };
     let v_pump = num(values, "v_tpump") != 0.0;
     let s_pump = num(values, "s_tpump") != 0.0;
     let injection = (num(values, "chinj") != 0.0).then(|| {
@@ -196,6 +180,37 @@ pub(crate) fn physics_of(
         ],
         dark_t_s: exptime_s,
         cr_t_s: exptime_s + 0.5 * readout_s,
+    })
+}
+
+/// Flat level (e-) or point-source setup of an exposure of `source` lit for
+/// `exptime_actual_s` at wavelength `wl` (nm).
+fn illumination(
+    values: &Values,
+    source: &str,
+    exptime_actual_s: f64,
+    wl: u32,
+    ogse: &OgseProfile,
+) -> Result<(f64, Option<PointSetup>), Error> {
+    Ok(match source {
+        "flat" => (
+            FWC_NOMINAL_E * exptime_actual_s / ogse.t_fwc_flat_s(wl)?,
+            None,
+        ),
+        "point" => {
+            let fwhm0_px = ogse.fwhm_px(wl)?;
+            let sigma = fwhm0_px / (8.0 * std::f64::consts::LN_2).sqrt();
+            let central = (2.0 * crate::effects::normal_cdf(0.5 / sigma) - 1.0).powi(2);
+            let peak_e = FWC_NOMINAL_E * exptime_actual_s / ogse.t_fwc_point_s(wl)?;
+            let point = PointSetup {
+                fwhm0_px,
+                mirr_pos_mm: num(values, "mirr_pos"),
+                mirror_nom_mm: ogse.mirror_nom_mm(wl)?,
+                total_e: peak_e / central,
+            };
+            (0.0, Some(point))
+        }
+        _ => (0.0, None),
     })
 }
 

@@ -7,13 +7,13 @@ use ndarray::{Array2, s};
 use vison_ccd::{Frame, FrameGeometry, Quadrant};
 
 use super::detector::{CcdModel, QuadModel, layout_of};
-use super::plan::PlannedExposure;
+use super::plan::{Physics, PlannedExposure};
 use super::rng::{Stream, derived_rng};
 use crate::effects::{
-    PixelRun, SpotImage, add_cosmic_rays, add_dark, add_flat, add_injection, add_persistence,
-    add_shot_noise, add_spot, apply_parallel_dipoles, apply_serial_dipoles, apply_window,
-    bloom_columns, cosmic_ray_count_mean, fwhm_at_focus_px, injection_level_adu, persistence_e,
-    readout, saturation_runs,
+    PixelRun, QuadLayout, SpotImage, add_cosmic_rays, add_dark, add_flat, add_injection,
+    add_persistence, add_shot_noise, add_spot, apply_parallel_dipoles, apply_serial_dipoles,
+    apply_window, bloom_columns, cosmic_ray_count_mean, fwhm_at_focus_px, injection_level_adu,
+    persistence_e, readout, saturation_runs,
 };
 use crate::truth::{FramePersistenceTruth, FrameQuadTruth, FrameSpotTruth};
 
@@ -135,57 +135,8 @@ pub(crate) fn render_frame(job: &FrameJob<'_>) -> (Frame, BTreeMap<String, Frame
         let (mut charge, spots) = expected_charge(exp, qm, &g);
         t.spots = spots;
         t.flat_e = ph.flat_level_e;
-        if let Some(setup) = ph.injection_for(ccd, q) {
-            let level_adu = injection_level_adu(&p.injection, setup.ig1_v, setup.idl_v);
-            let level_e = level_adu * p.gain_e_per_adu;
-            add_injection(
-                &mut charge,
-                level_e,
-                &qm.inj_cols,
-                setup.on_rows,
-                setup.off_rows,
-            );
-            t.injection_adu = Some(level_adu);
-            t.injection_e = Some(level_e);
-            t.injection_on_off = Some([setup.on_rows.min(layout.image_rows_px), setup.off_rows]);
-            if let Some(vp) = ph.vpump {
-                t.dipoles += apply_parallel_dipoles(
-                    &mut charge,
-                    layout.prescan_px,
-                    &qm.traps,
-                    vp.mode,
-                    vp.n_shuffles,
-                    vp.t_us,
-                );
-            }
-            if let Some(sp) = ph.spump {
-                t.dipoles += apply_serial_dipoles(
-                    &mut charge,
-                    layout.prescan_px,
-                    &qm.traps,
-                    sp.mode,
-                    sp.n_shuffles,
-                    sp.t_us,
-                );
-            }
-        }
-        for ev in job
-            .events
-            .iter()
-            .filter(|e| e.ccd == ccd && e.quadrant == q && e.t_end_s <= exp.t_start_s)
-        {
-            let t0 = exp.t_start_s - ev.t_end_s;
-            let level_e = persistence_e(&p.persistence, t0, t0 + ph.exptime_s + job.readout_s);
-            if level_e < 1e-3 {
-                continue;
-            }
-            let px = add_persistence(&mut charge, &ev.runs, level_e);
-            t.persistence.push(FramePersistenceTruth {
-                from_obsid: ev.obsid,
-                level_e,
-                px,
-            });
-        }
+        add_injection_and_pumping(ph, ccd, qm, &layout, &mut charge, &mut t);
+        add_persistence_of_events(job, qm, &mut charge, &mut t);
         t.dark_e = add_dark(&mut charge, &layout, p, ph.dark_t_s);
         if ph.point.is_none() && ph.flat_level_e > 0.0 && p.brighter_fatter.enabled {
             crate::effects::collect_with_brighter_fatter(&mut charge, &p.brighter_fatter, &mut rng);
@@ -213,4 +164,79 @@ pub(crate) fn render_frame(job: &FrameJob<'_>) -> (Frame, BTreeMap<String, Frame
         truths.insert(q.name().to_string(), t);
     }
     (frame, truths)
+}
+
+/// Charge injection of the exposure in quadrant `qm` of CCD `ccd`, with the trap-pumping
+/// dipoles when it pumps; recorded in `t`.
+fn add_injection_and_pumping(
+    ph: &Physics,
+    ccd: u8,
+    qm: &QuadModel,
+    layout: &QuadLayout,
+    charge: &mut Array2<f32>,
+    t: &mut FrameQuadTruth,
+) {
+    let Some(setup) = ph.injection_for(ccd, qm.quadrant) else {
+        return;
+    };
+    let p = &qm.truth;
+    let level_adu = injection_level_adu(&p.injection, setup.ig1_v, setup.idl_v);
+    let level_e = level_adu * p.gain_e_per_adu;
+    add_injection(charge, level_e, &qm.inj_cols, setup.on_rows, setup.off_rows);
+    t.injection_adu = Some(level_adu);
+    t.injection_e = Some(level_e);
+    t.injection_on_off = Some([setup.on_rows.min(layout.image_rows_px), setup.off_rows]);
+    if let Some(vp) = ph.vpump {
+        t.dipoles += apply_parallel_dipoles(
+            charge,
+            layout.prescan_px,
+            &qm.traps,
+            vp.mode,
+            vp.n_shuffles,
+            vp.t_us,
+        );
+    }
+    if let Some(sp) = ph.spump {
+        t.dipoles += apply_serial_dipoles(
+            charge,
+            layout.prescan_px,
+            &qm.traps,
+            sp.mode,
+            sp.n_shuffles,
+            sp.t_us,
+        );
+    }
+}
+
+/// Persistence of the saturating events that ended before the exposure in the quadrant of
+/// `qm`; recorded in `t`.
+fn add_persistence_of_events(
+    job: &FrameJob<'_>,
+    qm: &QuadModel,
+    charge: &mut Array2<f32>,
+    t: &mut FrameQuadTruth,
+) {
+    let exp = job.exp;
+    let ccd = job.model.ccd;
+    for ev in job
+        .events
+        .iter()
+        .filter(|e| e.ccd == ccd && e.quadrant == qm.quadrant && e.t_end_s <= exp.t_start_s)
+    {
+        let t0 = exp.t_start_s - ev.t_end_s;
+        let level_e = persistence_e(
+            &qm.truth.persistence,
+            t0,
+            t0 + exp.physics.exptime_s + job.readout_s,
+        );
+        if level_e < 1e-3 {
+            continue;
+        }
+        let px = add_persistence(charge, &ev.runs, level_e);
+        t.persistence.push(FramePersistenceTruth {
+            from_obsid: ev.obsid,
+            level_e,
+            px,
+        });
+    }
 }

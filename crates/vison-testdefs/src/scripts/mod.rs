@@ -53,7 +53,7 @@ fn io_err(path: &Path, source: std::io::Error) -> Error {
 /// files). This is what `vison-sim scripts --tests T1,T2 --elvis V --out DIR` calls.
 pub fn write_scripts(tests: &[&str], elvis: &str, out: &Path) -> Result<Vec<PathBuf>, Error> {
     let opts = TestOptions {
-        elvis: elvis.parse()?,
+        elvis: crate::parse_script_version(elvis)?,
         ..TestOptions::default()
     };
     write_scripts_with(tests, &opts, chrono::Utc::now().date_naive(), out)

@@ -1,14 +1,15 @@
 //! ELVIS acquisition-script .xlsx writer and reader (reference 7.2).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use calamine::{Data, Reader, Xlsx, open_workbook};
+use calamine::{Data, Range, Reader, Xlsx, open_workbook};
 use rust_xlsxwriter::Workbook;
 
 use crate::Error;
 use crate::{
-    ElvisVersion, KeyKind, ScriptColumn, ScriptValue, TestDef, TestParams, Values, is_voltage_key,
-    key_kind,
+    ElvisVersion, KeyKind, ScriptColumn, ScriptValue, ScriptVersion, TestDef, TestParams, Values,
+    is_voltage_key, key_kind,
 };
 
 fn xlsx_err(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -116,7 +117,7 @@ pub fn write_script_xlsx(def: &TestDef, elvis: ElvisVersion, path: &Path) -> Res
 fn version_from_name(path: &Path) -> Option<ElvisVersion> {
     let stem = path.file_stem()?.to_str()?;
     let (_, v) = stem.rsplit_once("_v")?;
-    v.parse().ok()
+    crate::parse_script_version(v).ok()
 }
 
 fn cell_value(d: &Data) -> Option<ScriptValue> {
@@ -137,10 +138,7 @@ fn cell_value(d: &Data) -> Option<ScriptValue> {
 /// does for missing keys). `name` and `test` are the `test` value of the first column; the definition
 /// is colour-blind when the columns use several filters; build parameters are left empty.
 pub fn read_script_xlsx(path: &Path) -> Result<TestDef, Error> {
-    let perr = |msg: String| Error::Parse {
-        path: path.to_path_buf(),
-        msg,
-    };
+    let perr = |msg: String| parse_err(path, msg);
     let mut wb: Xlsx<_> =
         open_workbook(path).map_err(|e| perr(format!("cannot open workbook: {e}")))?;
     let range = wb
@@ -150,95 +148,24 @@ pub fn read_script_xlsx(path: &Path) -> Result<TestDef, Error> {
     if range.start() != Some((0, 0)) {
         return Err(perr("the script must start at cell A1".into()));
     }
-    let (nrows, ncols) = range.get_size();
-    let keys: Vec<String> = (0..nrows)
-        .map(|r| match range.get((r, 0)) {
-            Some(Data::String(s)) => Ok(s.trim().to_string()),
-            other => Err(perr(format!(
-                "cell {}: expected a script key, got {other:?}",
-                cell_name(r, 0)
-            ))),
-        })
-        .collect::<Result<_, _>>()?;
-    if keys.first().map(String::as_str) != Some("frames") {
-        return Err(perr("cell A1: the first key must be `frames`".into()));
-    }
-    let elvis = version_from_name(path).unwrap_or_else(|| {
-        if keys.iter().any(|k| k == "readmode_1") {
-            ElvisVersion::V6_0_0
-        } else if keys.iter().any(|k| k == "roe-tab") {
-            ElvisVersion::V7_5_X
-        } else {
-            ElvisVersion::V6_3_0
-        }
-    });
-    let defaults = elvis.defaults();
+    let keys = script_keys(path, &range)?;
+    let elvis = version_from_name(path).unwrap_or_else(|| version_from_keys(&keys));
+    let sheet = ScriptSheet {
+        path,
+        defaults: elvis.defaults(),
+        range,
+        keys,
+        elvis,
+    };
     let mut columns = Vec::new();
     let mut previous_total: i64 = 0;
-    for c in 1..ncols {
-        let head = range.get((0, c));
-        match head {
+    for c in 1..sheet.range.get_size().1 {
+        match sheet.range.get((0, c)) {
             Some(Data::String(s)) if s.trim() == "End" => break,
             None | Some(Data::Empty) => break,
             _ => {}
         }
-        let label = TestDef::column_label(c - 1);
-        let mut values = Values::new();
-        let mut frames = 0u32;
-        for (r, key) in keys.iter().enumerate() {
-            let canonical = elvis.canonical_from_script_name(key);
-            let raw = range.get((r, c)).and_then(cell_value);
-            if canonical == "frames" {
-                let total = raw.as_ref().and_then(ScriptValue::as_i64).ok_or_else(|| {
-                    perr(format!(
-                        "cell {} ({label}): cumulative frames must be an integer, got {raw:?}",
-                        cell_name(r, c)
-                    ))
-                })?;
-                if total < previous_total {
-                    return Err(perr(format!(
-                        "cell {} ({label}): cumulative frames decrease ({total} < {previous_total})",
-                        cell_name(r, c)
-                    )));
-                }
-                frames = u32::try_from(total - previous_total).map_err(|_| {
-                    perr(format!("cell {}: frame count too large", cell_name(r, c)))
-                })?;
-                previous_total = total;
-                continue;
-            }
-            let kind = key_kind(&canonical);
-            if raw.is_none()
-                && kind != KeyKind::Str
-                && let Some(d) = defaults.get(&canonical)
-            {
-                tracing::warn!(path = %path.display(), cell = %cell_name(r, c), key = %key, "empty script cell: ELVIS default used");
-                values.insert(canonical, d.clone());
-                continue;
-            }
-            let v = from_script_value(
-                elvis,
-                &canonical,
-                raw.unwrap_or(ScriptValue::Str(String::new())),
-            );
-            let v = if kind == KeyKind::Str {
-                match v {
-                    ScriptValue::Float(x) if (x - x.round()).abs() < 1e-12 => {
-                        ScriptValue::Str(format!("{}", x as i64))
-                    }
-                    other => ScriptValue::Str(other.to_string()),
-                }
-            } else {
-                v.coerce(kind).ok_or_else(|| {
-                    perr(format!(
-                        "cell {} (key {key}, {label}): expected a {kind:?} value",
-                        cell_name(r, c)
-                    ))
-                })?
-            };
-            values.insert(canonical, v);
-        }
-        columns.push(ScriptColumn { frames, values });
+        columns.push(sheet.read_column(c, &mut previous_total)?);
     }
     if columns.is_empty() {
         return Err(perr("no script columns".into()));
@@ -258,6 +185,138 @@ pub fn read_script_xlsx(path: &Path) -> Result<TestDef, Error> {
         waived_keys: vec!["motr_siz".into()],
         params: TestParams::default(),
     })
+}
+
+fn parse_err(path: &Path, msg: String) -> Error {
+    Error::Parse {
+        path: path.to_path_buf(),
+        msg,
+    }
+}
+
+/// The script keys of the first column (one per row, the first `frames`).
+fn script_keys(path: &Path, range: &Range<Data>) -> Result<Vec<String>, Error> {
+    let keys: Vec<String> = (0..range.get_size().0)
+        .map(|r| match range.get((r, 0)) {
+            Some(Data::String(s)) => Ok(s.trim().to_string()),
+            other => Err(parse_err(
+                path,
+                format!(
+                    "cell {}: expected a script key, got {other:?}",
+                    cell_name(r, 0)
+                ),
+            )),
+        })
+        .collect::<Result<_, _>>()?;
+    if keys.first().map(String::as_str) != Some("frames") {
+        return Err(parse_err(
+            path,
+            "cell A1: the first key must be `frames`".into(),
+        ));
+    }
+    Ok(keys)
+}
+
+/// ELVIS version of a script whose file name does not give it, from its key names.
+fn version_from_keys(keys: &[String]) -> ElvisVersion {
+    if keys.iter().any(|k| k == "readmode_1") {
+        ElvisVersion::V6_0_0
+    } else if keys.iter().any(|k| k == "roe-tab") {
+        ElvisVersion::V7_5_X
+    } else {
+        ElvisVersion::V6_3_0
+    }
+}
+
+/// A script sheet being read.
+struct ScriptSheet<'a> {
+    path: &'a Path,
+    range: Range<Data>,
+    /// Script keys, one per row.
+    keys: Vec<String>,
+    elvis: ElvisVersion,
+    /// ELVIS defaults of the version (canonical keys), for empty cells.
+    defaults: BTreeMap<String, ScriptValue>,
+}
+
+impl ScriptSheet<'_> {
+    fn err(&self, msg: String) -> Error {
+        parse_err(self.path, msg)
+    }
+
+    /// Script column `c` (1-based sheet column); `previous_total` is the cumulative frame
+    /// count of the columns before, updated.
+    fn read_column(&self, c: usize, previous_total: &mut i64) -> Result<ScriptColumn, Error> {
+        let label = TestDef::column_label(c - 1);
+        let mut values = Values::new();
+        let mut frames = 0u32;
+        for (r, key) in self.keys.iter().enumerate() {
+            let canonical = self.elvis.canonical_from_script_name(key);
+            let raw = self.range.get((r, c)).and_then(cell_value);
+            if canonical == "frames" {
+                frames = self.frames_in_column(raw.as_ref(), r, c, &label, previous_total)?;
+                continue;
+            }
+            let kind = key_kind(&canonical);
+            if raw.is_none()
+                && kind != KeyKind::Str
+                && let Some(d) = self.defaults.get(&canonical)
+            {
+                tracing::warn!(path = %self.path.display(), cell = %cell_name(r, c), key = %key, "empty script cell: ELVIS default used");
+                values.insert(canonical, d.clone());
+                continue;
+            }
+            let v = from_script_value(
+                self.elvis,
+                &canonical,
+                raw.unwrap_or(ScriptValue::Str(String::new())),
+            );
+            let v = if kind == KeyKind::Str {
+                match v {
+                    ScriptValue::Float(x) if (x - x.round()).abs() < 1e-12 => {
+                        ScriptValue::Str(format!("{}", x as i64))
+                    }
+                    other => ScriptValue::Str(other.to_string()),
+                }
+            } else {
+                v.coerce(kind).ok_or_else(|| {
+                    self.err(format!(
+                        "cell {} (key {key}, {label}): expected a {kind:?} value",
+                        cell_name(r, c)
+                    ))
+                })?
+            };
+            values.insert(canonical, v);
+        }
+        Ok(ScriptColumn { frames, values })
+    }
+
+    /// Frames of one column from the cumulative count in cell (r, c).
+    fn frames_in_column(
+        &self,
+        raw: Option<&ScriptValue>,
+        r: usize,
+        c: usize,
+        label: &str,
+        previous_total: &mut i64,
+    ) -> Result<u32, Error> {
+        let total = raw.and_then(ScriptValue::as_i64).ok_or_else(|| {
+            self.err(format!(
+                "cell {} ({label}): cumulative frames must be an integer, got {raw:?}",
+                cell_name(r, c)
+            ))
+        })?;
+        if total < *previous_total {
+            return Err(self.err(format!(
+                "cell {} ({label}): cumulative frames decrease ({total} < {previous_total})",
+                cell_name(r, c)
+            )));
+        }
+        let frames = u32::try_from(total - *previous_total)
+            .map_err(|_| self.err(format!("cell {}: frame count too large", cell_name(r, c))))?;
+        *previous_total = total;
+        Ok(frames)
+    }
 }
 
 #[cfg(test)]

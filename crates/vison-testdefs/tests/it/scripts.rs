@@ -5,7 +5,9 @@ use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use vison_testdefs::scripts::{md5_hex, script_file_name, write_scripts_with};
-use vison_testdefs::{ELVIS_VERSIONS, ElvisVersion, TestOptions, known_tests, test_def};
+use vison_testdefs::{
+    ELVIS_VERSIONS, ElvisVersion, ScriptVersion as _, TestOptions, known_tests, test_def,
+};
 use vison_testdefs::{read_script_xlsx, write_script_xlsx, write_scripts};
 
 fn sheet(path: &Path, name: &str) -> calamine::Range<Data> {

@@ -694,7 +694,7 @@ fn a_profile_with_a_missing_pattern_file_is_an_error() {
 /// An exposure log holding `def` for CCDs 1..3 (rows of one ObsID per frame), with `skip`
 /// frames left out.
 fn explog_of(def: &TestDef, skip: &[usize]) -> vison_explog::ExpLog {
-    let v: vison_explog::ElvisVersion = def.elvis.into();
+    let v = def.elvis;
     let mut log = vison_explog::ExpLog::with_version(v);
     for (k, spec) in expand(def).iter().enumerate() {
         if skip.contains(&k) {
