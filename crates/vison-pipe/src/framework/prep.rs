@@ -118,6 +118,28 @@ impl RowSource for PreparedRows {
     }
 }
 
+/// Opens frames of one geometry for stacking, each prepared with the offsets of its check
+/// and with `calib`; returns them with the mean offsets per quadrant (E, F, G, H order).
+pub(crate) fn open_for_stack<'a>(
+    frames: impl ExactSizeIterator<Item = (&'a Path, &'a FrameCheck)>,
+    geometry: FrameGeometry,
+    prep: &PrepConfig,
+    mask_bad: bool,
+    calib: &Option<Arc<PixelCalib>>,
+) -> Result<(Vec<PreparedRows>, [f64; 4])> {
+    let n = frames.len();
+    let mut offs_mean = [0.0f64; 4];
+    let mut sources = Vec::with_capacity(n);
+    for (path, fc) in frames {
+        let o = frame_offsets(fc, prep);
+        for k in 0..4 {
+            offs_mean[k] += f64::from(o[k]) / n as f64;
+        }
+        sources.push(PreparedRows::open(path, geometry, o, mask_bad)?.with_calib(calib.clone()));
+    }
+    Ok((sources, offs_mean))
+}
+
 /// Per-pixel minimum of prepared frames, read band by band (one band of one frame in memory
 /// at a time, at most `budget_bytes`). NaN where no frame has a finite value.
 pub(crate) fn min_stack(

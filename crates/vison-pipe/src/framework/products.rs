@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use ndarray::ArrayView2;
-use vison_ccd::fits::{ImageDataRef, ProductHdu, geometry_keys};
+use ndarray::{Array2, ArrayView2};
+use vison_ccd::fits::{HduSelector, ImageDataRef, ProductHdu, geometry_keys, read_image};
 use vison_ccd::{FrameGeometry, Header};
 
 use crate::error::Result;
@@ -50,4 +50,23 @@ pub(crate) fn write_master_product(
         ],
     )?;
     Ok(())
+}
+
+/// Primary header of a stacked master product of one CCD: TEST, CCD, BLOCKID and NCOMB.
+pub(crate) fn master_header(test: &str, ccd: u8, block: &str, n_frames: usize) -> Header {
+    let mut h = Header::new();
+    h.set("TEST", test);
+    h.set("CCD", format!("CCD{ccd}"));
+    h.set("BLOCKID", block);
+    h.set("NCOMB", n_frames as i64);
+    h
+}
+
+/// The value extension `name` of a master product and its geometry (the small geometry when
+/// the header does not give one).
+pub(crate) fn read_master_image(path: &Path, name: &str) -> Result<(Array2<f32>, FrameGeometry)> {
+    let (hdu, data) = read_image(path, HduSelector::Name(name))?;
+    let g = vison_ccd::fits::geometry_of(path, &hdu.header, data.ncols(), data.nrows())
+        .unwrap_or_else(|_| FrameGeometry::small());
+    Ok((data, g))
 }

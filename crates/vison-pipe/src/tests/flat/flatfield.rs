@@ -285,12 +285,7 @@ impl Task for FlatTask {
                     ),
                 ));
                 for (q, f) in &m.quads {
-                    let e = a
-                        .ccds
-                        .entry(format!("CCD{}", m.ccd))
-                        .or_default()
-                        .entry(q.clone())
-                        .or_default();
+                    let e = a.quad_mut(&format!("CCD{}", m.ccd), &q);
                     e.insert(format!("prnu_{}_pc", m.label), f.prnu_pc);
                     e.insert(format!("fluence_{}_adu", m.label), f.fluence_adu);
                     e.insert(
@@ -303,11 +298,7 @@ impl Task for FlatTask {
                 }
             }
             for ((ccd, q), v) in prnu {
-                a.ccds
-                    .entry(ccd)
-                    .or_default()
-                    .entry(q)
-                    .or_default()
+                a.quad_mut(&ccd, &q)
                     .insert("prnu_pc".into(), finite_mean(&v));
             }
         }
