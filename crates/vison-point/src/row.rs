@@ -111,7 +111,10 @@ mod tests {
             result: Err("off the frame".into()),
         };
         let r = SpotRow::new(2, &s);
-        assert_eq!((r.ccd, r.quadrant.as_str(), r.spot.as_str()), (2, "F", "ALPHA"));
+        assert_eq!(
+            (r.ccd, r.quadrant.as_str(), r.spot.as_str()),
+            (2, "F", "ALPHA")
+        );
         assert!(r.flux_adu.is_nan() && r.e2.is_nan() && !r.converged);
         #[derive(Serialize, Deserialize)]
         struct Outer {
@@ -124,7 +127,12 @@ mod tests {
             row: r,
         })
         .unwrap();
-        assert!(text.starts_with(r#"{"file":"f","ccd":2,"quadrant":"F","spot":"ALPHA","x_ccd_px":null"#), "{text}");
+        assert!(
+            text.starts_with(
+                r#"{"file":"f","ccd":2,"quadrant":"F","spot":"ALPHA","x_ccd_px":null"#
+            ),
+            "{text}"
+        );
         let back: Outer = serde_json::from_str(&text).unwrap();
         assert!(back.row.x_ccd_px.is_nan() && back.row.sigma_px.is_nan());
         assert_eq!(back.row.spot, "ALPHA");

@@ -293,7 +293,6 @@ fn checks_of<'b>(
     env: &'b TaskEnv<'_>,
     saturating: &'b BTreeSet<i64>,
 ) -> Vec<Check<'b>> {
-    let kind = env.frames;
     let lim = &env.cfg.limits;
     let tol = lim.offset_tolerance_adu;
     let ron_err3 = ron_rel_err3(st, env);
@@ -343,6 +342,16 @@ fn checks_of<'b>(
             !saturating.contains(&f.obsid)
         })),
     ];
+    v.extend(kind_checks(st, env));
+    v
+}
+
+/// The checks that depend on the frame kind: the dark signal of darks, the image offset of
+/// bias frames.
+fn kind_checks<'b>(st: &CheckState, env: &'b TaskEnv<'_>) -> Vec<Check<'b>> {
+    let kind = env.frames;
+    let lim = &env.cfg.limits;
+    let mut v = Vec::new();
     if kind == FrameKind::Dark {
         v.push(Check::new(
             "fluence_image",
@@ -365,7 +374,9 @@ fn checks_of<'b>(
                 |q| q.offset_img_adu - q.offset_pre_adu,
                 Box::new(move |_, _| (lim.gradient_adu[0], lim.gradient_adu[1])),
             )
-            .only(Box::new(move |f: &FrameCheck| kind.image_is_bias(f.exptime_s))),
+            .only(Box::new(move |f: &FrameCheck| {
+                kind.image_is_bias(f.exptime_s)
+            })),
         );
     }
     v

@@ -1,6 +1,7 @@
 //! Frames of a test for the analyses (flat-field family, quick statistics): usable frames of a
 //! test grouped by script column, read and prepared (offsets subtracted, 0/65535 set to NaN,
-//! and with [`calibrated`] the test's calibration inputs applied).
+//! and with [`calibrated`] the test's calibration inputs applied; [`calibrated_nl`] puts a
+//! non-linearity correction between the bias subtraction and the flat division).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -421,7 +421,10 @@ impl Session {
 
     /// Starts running the session: the thread pool of its tests (`jobs`) and the tests in run
     /// order (BIAS before DARK), announced to `progress`.
-    pub(crate) fn start(&self, progress: &dyn Progress) -> Result<(rayon::ThreadPool, Vec<String>)> {
+    pub(crate) fn start(
+        &self,
+        progress: &dyn Progress,
+    ) -> Result<(rayon::ThreadPool, Vec<String>)> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(self.opts.jobs.unwrap_or(0))
             .build()

@@ -3,7 +3,6 @@
 //! bias, compliance of RON and offsets. Pure functions on arrays, I/O in the task methods.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ndarray::{Array2, ArrayView2};
@@ -15,8 +14,8 @@ use vison_ccd::ops::{ProfileAxis, Reducer, profile};
 use vison_ccd::stats::Trim;
 use vison_ccd::{Frame, FrameGeometry, Quadrant, Section, read_frame};
 use vison_report::{
-    Block, Cell, DataTable, Histogram, ImagePlot, PlotGrid, Section as RSection,
-    Series, SeriesStyle, XyPlot,
+    Block, Cell, DataTable, Histogram, ImagePlot, PlotGrid, Section as RSection, Series,
+    SeriesStyle, XyPlot,
 };
 
 use crate::error::{Error, Result};
@@ -25,9 +24,10 @@ use crate::framework::calib::CalibUse;
 use crate::framework::config::BiasConfig;
 use crate::framework::flags::{Flag, Flags};
 use crate::framework::frames::finite_mean;
-use crate::framework::prep::open_for_stack;
+use crate::framework::prep::open_ccd_frames;
 use crate::framework::products::{
-    MasterNames, master_bias_name, master_header, read_master_image, write_master_product,
+    MasterNames, master_bias_name, master_header, masters_per_ccd, read_master_image,
+    write_master_product,
 };
 use crate::framework::report::{
     Plot, compliance_block, figure, per_quadrant_vs_obsid, with_quadrant_panels,
@@ -239,23 +239,16 @@ impl BiasTask {
 
     /// The `meta` step: the master bias of every CCD with usable frames.
     fn meta(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
-        let chk = st.check()?;
         let ingest = st.ingest()?;
-        let mut ccds = BTreeMap::new();
-        let mut flags = Flags::new();
-        for ccd in 1..=3u8 {
-            let frames: Vec<&FrameCheck> = chk.usable(ccd).collect();
-            let Some(g) = frames.iter().find_map(|f| f.geometry) else {
-                flags.raise(
-                    Flag::BADDATAPROD,
-                    format!("CCD{ccd}: no usable frame, no master bias"),
-                );
-                continue;
-            };
-            let mb = self.master_bias(env, ingest, &frames, ccd, g)?;
-            env.step_progress("meta", u64::from(ccd), 3);
-            ccds.insert(format!("CCD{ccd}"), mb);
-        }
+        let (ccds, flags) = masters_per_ccd(
+            st.check()?,
+            "no usable frame, no master bias",
+            |ccd, frames, g| {
+                let mb = self.master_bias(env, ingest, frames, ccd, g)?;
+                env.step_progress("meta", u64::from(ccd), 3);
+                Ok(mb)
+            },
+        )?;
         let v = serde_json::to_value(BiasMeta { ccds })
             .map_err(|e| Error::step(&self.name, "meta", e))?;
         Ok((v, flags))
@@ -273,17 +266,7 @@ impl BiasTask {
     ) -> Result<MasterBias> {
         let prep = &env.cfg.preprocessing;
         let calib = env.pixel_calib(ccd, &g, None, CalibUse::MASK)?;
-        let paths: Vec<PathBuf> = frames
-            .iter()
-            .map(|fc| ingest.frame_path(fc.obsid, ccd))
-            .collect();
-        let (mut sources, offs_mean) = open_for_stack(
-            paths.iter().map(PathBuf::as_path).zip(frames.iter().copied()),
-            g,
-            prep,
-            prep.mask_bad_pixels,
-            &calib,
-        )?;
+        let (mut sources, offs_mean) = open_ccd_frames(ingest, frames, ccd, g, prep, &calib)?;
         let n = sources.len();
         let stack = vison_ccd::stack::stack(
             &mut sources,

@@ -16,10 +16,10 @@ use crate::error::{Error, Result};
 use crate::framework::analysis::Analysis;
 use crate::framework::calib::CalibUse;
 use crate::framework::config::DarkConfig;
-use crate::framework::flags::{Flag, Flags};
-use crate::framework::prep::{min_stack, open_for_stack};
+use crate::framework::flags::Flags;
+use crate::framework::prep::{min_stack, open_ccd_frames};
 use crate::framework::products::{
-    MasterNames, master_header, read_master_image, write_master_product,
+    MasterNames, master_header, masters_per_ccd, read_master_image, write_master_product,
 };
 use crate::framework::report::{Plot, figure, with_quadrant_panels};
 use crate::framework::state::{FrameCheck, IngestState, TaskState};
@@ -175,23 +175,13 @@ struct DarkStacks {
 impl DarkTask {
     /// The `meta` step: the master dark of every CCD with usable frames.
     fn meta(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
-        let chk = st.check()?;
         let ingest = st.ingest()?;
-        let mut flags = Flags::new();
-        let mut ccds = BTreeMap::new();
-        for ccd in 1..=3u8 {
-            let frames: Vec<&FrameCheck> = chk.usable(ccd).collect();
-            let Some(g) = frames.iter().find_map(|f| f.geometry) else {
-                flags.raise(
-                    Flag::BADDATAPROD,
-                    format!("CCD{ccd}: no usable dark frame, no master dark"),
-                );
-                continue;
-            };
-            let md = master_dark(env, ingest, &frames, ccd, g)?;
+        let missing = "no usable dark frame, no master dark";
+        let (ccds, flags) = masters_per_ccd(st.check()?, missing, |ccd, frames, g| {
+            let md = master_dark(env, ingest, frames, ccd, g)?;
             env.step_progress("meta", u64::from(ccd), 3);
-            ccds.insert(format!("CCD{ccd}"), md);
-        }
+            Ok(md)
+        })?;
         let v = serde_json::to_value(DarkMeta { ccds })
             .map_err(|e| Error::step("DARK01", "meta", e))?;
         Ok((v, flags))
@@ -210,19 +200,7 @@ fn dark_stacks(
     // The cosmetic mask in the preparation; the master bias is subtracted from the stacks
     // (its offsets give the offset drift).
     let calib = env.pixel_calib(ccd, &g, None, CalibUse::MASK)?;
-    let paths: Vec<PathBuf> = frames
-        .iter()
-        .map(|fc| ingest.frame_path(fc.obsid, ccd))
-        .collect();
-    let open_all = || {
-        open_for_stack(
-            paths.iter().map(PathBuf::as_path).zip(frames.iter().copied()),
-            g,
-            prep,
-            prep.mask_bad_pixels,
-            &calib,
-        )
-    };
+    let open_all = || open_ccd_frames(ingest, frames, ccd, g, prep, &calib);
     let budget = prep.stack_budget_mib << 20;
     let (mut srcs, offs_mean) = open_all()?;
     let mean = vison_ccd::stack::stack(&mut srcs, StackMethod::Mean, budget)?.value;
@@ -422,7 +400,7 @@ impl Task for DarkTask {
                 ),
             ));
             for (q, dq) in &md.quads {
-                let m = a.quad_mut(&ccd, &q);
+                let m = a.quad_mut(ccd, q);
                 m.insert("dark_adu_per_s".into(), dq.dark_adu_per_s);
                 m.insert("dark_e_per_px_per_s".into(), dq.dark_e_per_px_per_s);
                 m.insert("gain_e_per_adu".into(), dq.gain_e_per_adu);

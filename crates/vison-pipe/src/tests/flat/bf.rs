@@ -14,9 +14,7 @@ use crate::framework::analysis::Analysis;
 use crate::framework::flags::{Flag, Flags};
 use crate::framework::state::TaskState;
 use crate::framework::task::{Task, TaskEnv};
-use crate::tests::flat::ptc::{
-    PtcFits, PtcPairs, PtcTask, gains_table, ptc_figure, ptc_figures,
-};
+use crate::tests::flat::ptc::{PtcFits, PtcPairs, PtcTask, gains_table, ptc_figure, ptc_figures};
 
 /// Largest covariance lag measured by BF01, px.
 pub const BF_MAX_LAG_PX: usize = 4;
@@ -143,7 +141,7 @@ impl Task for BfTask {
         if let Some(m) = state.step::<BfModels>("g15")? {
             for (ccd, qs) in &m.ccds {
                 for (q, b) in qs {
-                    let e = a.quad_mut(&ccd, &q);
+                    let e = a.quad_mut(ccd, q);
                     e.insert("g15_p0".into(), b.p0);
                     e.insert("g15_p1_per_px".into(), b.p1);
                     e.insert("a00_g15_smooth_per_e".into(), b.a00_smooth_per_e);

@@ -633,7 +633,7 @@ fn raise_fit_flags(flags: &mut Flags, ccd: u8, q: Quadrant, f: &QuadPtc) {
 pub(crate) fn ptc_figures(fits: &PtcFits, a: &mut Analysis) {
     for (ccd, qs) in &fits.ccds {
         for (q, f) in qs {
-            let m = a.quad_mut(&ccd, &q);
+            let m = a.quad_mut(ccd, q);
             m.insert("gain_cubic_e_per_adu".into(), f.gain_cubic_e_per_adu);
             m.insert(
                 "gain_cubic_err_e_per_adu".into(),
@@ -698,7 +698,14 @@ pub(crate) fn ptc_figure(
     pp: &PtcPairs,
 ) -> vison_report::Block {
     let title = format!("{task}: PTC");
-    figure(env, "ptc", caption, Plot::Grid(ptc_plot(&title, pp)), 1500, 450)
+    figure(
+        env,
+        "ptc",
+        caption,
+        Plot::Grid(ptc_plot(&title, pp)),
+        1500,
+        450,
+    )
 }
 
 /// PTC plot: one panel per CCD, variance against mean per quadrant.

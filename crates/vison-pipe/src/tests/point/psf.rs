@@ -96,7 +96,10 @@ fn reference_exptime(sp: &SpotsState, chamber: &str) -> (f64, String) {
 }
 
 fn spot_psf(rows: &[&SpotRow], actual: &dyn Fn(f64) -> f64, ref_t: f64) -> (SpotPsf, Vec<f64>) {
-    let good: Vec<&&SpotRow> = rows.iter().filter(|r| r.meas.flux_adu.is_finite()).collect();
+    let good: Vec<&&SpotRow> = rows
+        .iter()
+        .filter(|r| r.meas.flux_adu.is_finite())
+        .collect();
     let pts: Vec<(f64, f64)> = good
         .iter()
         .map(|r| (actual(r.exptime_s), r.meas.flux_adu))
@@ -132,8 +135,20 @@ fn spot_psf(rows: &[&SpotRow], actual: &dyn Fn(f64) -> f64, ref_t: f64) -> (Spot
         lin_max_resid_frac: resid.iter().fold(f64::NAN, |m, r| m.max(r.abs())),
         dfwhm_dpeak_px_per_10kadu: line_fit(&bf).1,
         fwhm_ref_px: mean(&|r| r.fwhm_optical_px()),
-        e1_ref: mean(&|r| if r.meas.converged { r.meas.e1 } else { f64::NAN }),
-        e2_ref: mean(&|r| if r.meas.converged { r.meas.e2 } else { f64::NAN }),
+        e1_ref: mean(&|r| {
+            if r.meas.converged {
+                r.meas.e1
+            } else {
+                f64::NAN
+            }
+        }),
+        e2_ref: mean(&|r| {
+            if r.meas.converged {
+                r.meas.e2
+            } else {
+                f64::NAN
+            }
+        }),
         peak_ref_adu: mean(&|r| r.meas.peak_adu),
     };
     (s, resid)
@@ -189,7 +204,11 @@ fn per_spot_grid(
     for ccd in 1..=3u8 {
         for q in ["E", "F", "G", "H"] {
             let mut series: BTreeMap<&str, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-            for r in sp.rows.iter().filter(|r| r.meas.ccd == ccd && r.meas.quadrant == q) {
+            for r in sp
+                .rows
+                .iter()
+                .filter(|r| r.meas.ccd == ccd && r.meas.quadrant == q)
+            {
                 let (x, y) = xy(r);
                 if x.is_finite() && y.is_finite() {
                     let e = series.entry(r.meas.spot.as_str()).or_default();
@@ -309,7 +328,14 @@ pub(crate) fn report(
             "psf_e1_vs_peak",
             "Ellipticity e1 against peak",
             Plot::Grid(per_spot_grid("e1 vs peak", "peak [ADU]", "e1", sp, &|r| {
-                (r.meas.peak_adu, if r.meas.converged { r.meas.e1 } else { f64::NAN })
+                (
+                    r.meas.peak_adu,
+                    if r.meas.converged {
+                        r.meas.e1
+                    } else {
+                        f64::NAN
+                    },
+                )
             })),
         ),
     ];

@@ -53,7 +53,11 @@ impl SpotRow {
 
     /// Key of the spot: (CCD, quadrant, spot name).
     pub(crate) fn key(&self) -> (u8, String, String) {
-        (self.meas.ccd, self.meas.quadrant.clone(), self.meas.spot.clone())
+        (
+            self.meas.ccd,
+            self.meas.quadrant.clone(),
+            self.meas.spot.clone(),
+        )
     }
 }
 
@@ -255,11 +259,17 @@ mod tests {
         };
         let v = serde_json::to_value(&st).unwrap();
         let r0 = &v["rows"][0];
-        assert_eq!((r0["ccd"].as_u64(), r0["spot"].as_str()), (Some(3), Some("BRAVO")));
+        assert_eq!(
+            (r0["ccd"].as_u64(), r0["spot"].as_str()),
+            (Some(3), Some("BRAVO"))
+        );
         assert!(r0["flux_adu"].is_null() && r0["mirror_mm"].is_null());
         let back: SpotsState = crate::framework::nan::from_value(&v).unwrap();
         let b = &back.rows[0];
         assert!(b.meas.flux_adu.is_nan() && b.mirror_mm.is_nan() && !b.meas.converged);
-        assert_eq!((b.obsid, b.exptime_s, b.key()), (42, 1.5, (3, "G".into(), "BRAVO".into())));
+        assert_eq!(
+            (b.obsid, b.exptime_s, b.key()),
+            (42, 1.5, (3, "G".into(), "BRAVO".into()))
+        );
     }
 }
