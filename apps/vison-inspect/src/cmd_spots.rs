@@ -10,7 +10,7 @@ use serde::Serialize;
 use vison_ccd::{Frame, read_frame};
 use vison_ogse::OgseProfile;
 use vison_point::locate::CcdShift;
-use vison_point::{NominalSpot, SpotConfig, SpotMeasurement, measure_frame_spots};
+use vison_point::{FrameSpot, NominalSpot, SpotConfig, measure_frame_spots};
 
 use crate::output;
 
@@ -34,25 +34,13 @@ pub(crate) struct SpotsArgs {
     json: bool,
 }
 
-/// One output row (the `--json` object).
+/// One output row (the `--json` object): the spot's figures (vison-point's row) with the file,
+/// the nominal position, the frame's shift and the measurement's flags.
 #[derive(Debug, Serialize)]
 struct SpotRow {
     file: String,
-    ccd: u8,
-    quadrant: String,
-    spot: String,
-    x_ccd_px: f64,
-    y_ccd_px: f64,
-    flux_adu: f64,
-    flux_err_adu: f64,
-    bgd_adu: f64,
-    peak_adu: f64,
-    fwhm_x_px: f64,
-    fwhm_y_px: f64,
-    sigma_px: f64,
-    e1: f64,
-    e2: f64,
-    converged: bool,
+    #[serde(flatten)]
+    figures: vison_point::SpotRow,
     x_nominal_ccd_px: f64,
     y_nominal_ccd_px: f64,
     shift_x_px: f64,
@@ -70,57 +58,20 @@ fn ccd_of(frame: &Frame, path: &Path) -> Option<u8> {
     from(&frame.extname).or_else(|| from(&path.file_stem()?.to_string_lossy()))
 }
 
-fn row(
-    file: &str,
-    ccd: u8,
-    name: (char, &str),
-    nominal: (f64, f64),
-    shift: &CcdShift,
-    m: Result<&SpotMeasurement, String>,
-) -> SpotRow {
-    let nan = f64::NAN;
-    let mut r = SpotRow {
+/// The output row of spot `s` of CCD `ccd` in `file`.
+fn row(file: &str, ccd: u8, s: &FrameSpot, shift: &CcdShift) -> SpotRow {
+    SpotRow {
         file: file.to_string(),
-        ccd,
-        quadrant: name.0.to_string(),
-        spot: name.1.to_string(),
-        x_ccd_px: nan,
-        y_ccd_px: nan,
-        flux_adu: nan,
-        flux_err_adu: nan,
-        bgd_adu: nan,
-        peak_adu: nan,
-        fwhm_x_px: nan,
-        fwhm_y_px: nan,
-        sigma_px: nan,
-        e1: nan,
-        e2: nan,
-        converged: false,
-        x_nominal_ccd_px: nominal.0,
-        y_nominal_ccd_px: nominal.1,
+        figures: vison_point::SpotRow::new(ccd, s),
+        x_nominal_ccd_px: s.x_nominal_ccd_px,
+        y_nominal_ccd_px: s.y_nominal_ccd_px,
         shift_x_px: shift.dx_px,
         shift_y_px: shift.dy_px,
-        flags: Vec::new(),
-    };
-    match m {
-        Ok(m) => {
-            r.x_ccd_px = m.x_px;
-            r.y_ccd_px = m.y_px;
-            r.flux_adu = m.flux_adu;
-            r.flux_err_adu = m.flux_err_adu;
-            r.bgd_adu = m.bgd_adu;
-            r.peak_adu = m.peak_adu;
-            r.fwhm_x_px = m.fwhm_x_px;
-            r.fwhm_y_px = m.fwhm_y_px;
-            r.sigma_px = m.sigma_px();
-            r.e1 = m.e1();
-            r.e2 = m.e2();
-            r.converged = m.converged();
-            r.flags = m.flags.clone();
-        }
-        Err(e) => r.flags.push(e),
+        flags: match &s.result {
+            Ok(m) => m.flags.clone(),
+            Err(e) => vec![e.clone()],
+        },
     }
-    r
 }
 
 /// Measures the spots of one frame.
@@ -152,11 +103,7 @@ fn spots_of_file(path: &Path, args: &SpotsArgs, profile: &OgseProfile) -> Result
     Ok(found
         .spots
         .iter()
-        .map(|s| {
-            let nom = (s.x_nominal_ccd_px, s.y_nominal_ccd_px);
-            let m = s.result.as_ref().map_err(String::clone);
-            row(&file, ccd, (s.quadrant, &s.spot), nom, &found.shift, m)
-        })
+        .map(|s| row(&file, ccd, s, &found.shift))
         .collect())
 }
 
@@ -189,27 +136,28 @@ fn print_table(rows: &[SpotRow]) {
         "conv"
     ));
     for r in rows {
+        let f = &r.figures;
         let file = Path::new(&r.file)
             .file_name()
-            .map_or_else(|| r.file.clone(), |f| f.to_string_lossy().into_owned());
+            .map_or_else(|| r.file.clone(), |n| n.to_string_lossy().into_owned());
         output::line(&format!(
             "{:<40} {:>3} {:>1} {:<7} {:>9} {:>9} {:>11} {:>8} {:>8} {:>8} {:>6} {:>6} {:>6} {:>7} {:>7} {:>4}",
             file,
-            r.ccd,
-            r.quadrant,
-            r.spot,
-            fmt(r.x_ccd_px, 3),
-            fmt(r.y_ccd_px, 3),
-            fmt(r.flux_adu, 1),
-            fmt(r.flux_err_adu, 1),
-            fmt(r.bgd_adu, 1),
-            fmt(r.peak_adu, 1),
-            fmt(r.fwhm_x_px, 3),
-            fmt(r.fwhm_y_px, 3),
-            fmt(r.sigma_px, 3),
-            fmt(r.e1, 4),
-            fmt(r.e2, 4),
-            if r.converged { "yes" } else { "no" },
+            f.ccd,
+            f.quadrant,
+            f.spot,
+            fmt(f.x_ccd_px, 3),
+            fmt(f.y_ccd_px, 3),
+            fmt(f.flux_adu, 1),
+            fmt(f.flux_err_adu, 1),
+            fmt(f.bgd_adu, 1),
+            fmt(f.peak_adu, 1),
+            fmt(f.fwhm_x_px, 3),
+            fmt(f.fwhm_y_px, 3),
+            fmt(f.sigma_px, 3),
+            fmt(f.e1, 4),
+            fmt(f.e2, 4),
+            if f.converged { "yes" } else { "no" },
         ));
     }
 }

@@ -18,6 +18,7 @@
 //! - [`focus`]: focus-curve parabola and best focus with its error.
 //! - [`measure`]: the per-spot measurement used by the tasks and `vison-inspect spots`.
 //! - [`frame`]: the spots of a whole CCD frame (pattern mapped, shift found, all measured).
+//! - [`row`]: the flat output row of a measured spot (`vison-inspect spots`, vison-pipe).
 
 pub mod aperture;
 pub mod background;
@@ -32,9 +33,11 @@ pub mod gauss2d;
 pub mod locate;
 pub mod measure;
 pub mod moments;
+pub mod row;
 pub mod stamp;
 
 pub use error::{Error, Result};
 pub use frame::{FrameSpot, FrameSpots, NominalSpot, measure_frame_spots};
 pub use measure::{SpotConfig, SpotMeasurement, measure_spot, measure_spots, measure_stamp};
+pub use row::SpotRow;
 pub use stamp::Stamp;

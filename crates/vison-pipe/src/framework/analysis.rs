@@ -70,6 +70,17 @@ pub struct Analysis {
     pub per_exposure: BTreeMap<(i64, u8, String), BTreeMap<String, f64>>,
 }
 
+impl Analysis {
+    /// The figures of quadrant `q` of CCD `ccd` (`CCD<n>`), created empty when new.
+    pub fn quad_mut(&mut self, ccd: &str, q: &str) -> &mut BTreeMap<String, f64> {
+        self.ccds
+            .entry(ccd.to_string())
+            .or_default()
+            .entry(q.to_string())
+            .or_default()
+    }
+}
+
 /// `results.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestResults {

@@ -232,8 +232,20 @@ impl PixelCalib {
 
     /// Applies the inputs to `n` pixels of CCD-frame row `row` starting at column 0.
     pub fn apply_row(&self, row: usize, out: &mut [f32]) {
-        for (img, op) in [(&self.mask, 0u8), (&self.bias, 1), (&self.flat, 2)] {
-            let Some(a) = img else { continue };
+        self.apply_row_parts(row, out, true, true);
+    }
+
+    /// Applies to a row the additive inputs (mask, bias) and/or the flat division.
+    fn apply_row_parts(&self, row: usize, out: &mut [f32], additive: bool, flat: bool) {
+        let ops = [
+            (&self.mask, 0u8, additive),
+            (&self.bias, 1, additive),
+            (&self.flat, 2, flat),
+        ];
+        for (img, op, on) in ops {
+            let Some(a) = img.as_ref().filter(|_| on) else {
+                continue;
+            };
             if row >= a.nrows() {
                 continue;
             }
@@ -250,12 +262,25 @@ impl PixelCalib {
 
     /// Applies the inputs to a whole frame.
     pub fn apply_frame(&self, frame: &mut Frame) {
+        self.apply_frame_parts(frame, true, true);
+    }
+
+    /// Applies the inputs to a whole frame with `between` run on the bias-subtracted frame
+    /// before the flat division (a non-linearity correction is a function of the raw signal,
+    /// so it comes after the bias and before the flat).
+    pub fn apply_frame_around(&self, frame: &mut Frame, between: impl FnOnce(&mut Frame)) {
+        self.apply_frame_parts(frame, true, false);
+        between(frame);
+        self.apply_frame_parts(frame, false, true);
+    }
+
+    fn apply_frame_parts(&self, frame: &mut Frame, additive: bool, flat: bool) {
         for (r, mut row) in frame.data.rows_mut().into_iter().enumerate() {
             if let Some(s) = row.as_slice_mut() {
-                self.apply_row(r, s);
+                self.apply_row_parts(r, s, additive, flat);
             } else {
                 let mut v = row.to_vec();
-                self.apply_row(r, &mut v);
+                self.apply_row_parts(r, &mut v, additive, flat);
                 row.iter_mut().zip(v).for_each(|(x, y)| *x = y);
             }
         }

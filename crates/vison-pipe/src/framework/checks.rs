@@ -193,12 +193,66 @@ fn exclude_odd_geometry(frames: &mut [FrameCheck]) {
     }
 }
 
+/// Limits of a check for a CCD and quadrant name.
+type Lims<'b> = Box<dyn Fn(u8, &str) -> (f64, f64) + 'b>;
+/// Which frames a check applies to.
+type Frames<'b> = Box<dyn Fn(&FrameCheck) -> bool + 'b>;
+
+/// One per-quadrant check of the frames against limits (one compliance table).
+struct Check<'b> {
+    name: &'static str,
+    flags: Vec<Flag>,
+    description: &'static str,
+    unit: &'static str,
+    value: fn(&QuadCheck) -> f64,
+    lims: Lims<'b>,
+    frames: Frames<'b>,
+}
+
+impl<'b> Check<'b> {
+    /// A check of every usable frame.
+    fn new(
+        name: &'static str,
+        flags: Vec<Flag>,
+        description: &'static str,
+        unit: &'static str,
+        value: fn(&QuadCheck) -> f64,
+        lims: Lims<'b>,
+    ) -> Self {
+        Check {
+            name,
+            flags,
+            description,
+            unit,
+            value,
+            lims,
+            frames: Box::new(|_| true),
+        }
+    }
+
+    /// Restricted to the frames `frames` accepts.
+    fn only(mut self, frames: Frames<'b>) -> Self {
+        self.frames = frames;
+        self
+    }
+}
+
 /// Per-frame limits -> flags with reasons (aggregated per CCD/quadrant), and the compliance
 /// tables (mean over exposures per CCD/quadrant).
 fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, saturating: &BTreeSet<i64>) {
-    let kind = env.frames;
-    let lim = &env.cfg.limits;
     let mut flags = Flags::new();
+    flag_unreadable(st, &mut flags);
+    let checks = checks_of(st, env, saturating);
+    for c in &checks {
+        let table = apply_check(st, c, &mut flags);
+        st.compliance.insert(c.name.to_string(), table);
+    }
+    flag_lost_pixels(st, &mut flags);
+    st.flags = flags;
+}
+
+/// BADDATA for every frame that is on disk but could not be read or is inconsistent.
+fn flag_unreadable(st: &CheckState, flags: &mut Flags) {
     for f in &st.frames {
         if f.error.is_some() && f.error.as_deref() != Some("file not on disk") {
             flags.raise(
@@ -213,25 +267,14 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, saturating: &BTreeSet<i64>) 
             );
         }
     }
-    // (name, flags, description, unit, value fn, limits fn(ccd, q), frames checked)
-    type Lims<'b> = Box<dyn Fn(u8, &str) -> (f64, f64) + 'b>;
-    type Frames<'b> = Box<dyn Fn(&FrameCheck) -> bool + 'b>;
-    type Check<'b> = (
-        &'static str,
-        Vec<Flag>,
-        &'static str,
-        &'static str,
-        fn(&QuadCheck) -> f64,
-        Lims<'b>,
-        Frames<'b>,
-    );
-    let all = || -> Frames<'_> { Box::new(|_| true) };
-    let tol = lim.offset_tolerance_adu;
-    // The prescan RON of one exposure is known to 1/sqrt(2 n) relative (n pixels of the
-    // trimmed prescan): on small frames a RON just inside the limits would be flagged by
-    // chance, so the limits are widened by three of these (negligible at full size: 0.2 %).
-    let ron_rel_err3 = st
-        .frames
+}
+
+/// Three relative standard errors of a prescan RON estimate. The prescan RON of one exposure
+/// is known to 1/sqrt(2 n) relative (n pixels of the trimmed prescan): on small frames a RON
+/// just inside the limits would be flagged by chance, so the limits are widened by three of
+/// these (negligible at full size: 0.2 %).
+fn ron_rel_err3(st: &CheckState, env: &TaskEnv<'_>) -> f64 {
+    st.frames
         .iter()
         .find(|f| f.usable)
         .and_then(|f| f.geometry.map(|g| (g, f.rows)))
@@ -241,136 +284,161 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, saturating: &BTreeSet<i64>) 
             let n = (rows.1.saturating_sub(rows.0) * cols).max(1);
             3.0 / (2.0 * n as f64).sqrt()
         })
-        .unwrap_or(0.0);
+        .unwrap_or(0.0)
+}
+
+/// The checks of the test's frames, in report order.
+fn checks_of<'b>(
+    st: &CheckState,
+    env: &'b TaskEnv<'_>,
+    saturating: &'b BTreeSet<i64>,
+) -> Vec<Check<'b>> {
+    let lim = &env.cfg.limits;
+    let tol = lim.offset_tolerance_adu;
+    let ron_err3 = ron_rel_err3(st, env);
     let block = &env.block;
-    let checks: Vec<Check<'_>> = {
-        let mut v: Vec<Check<'_>> = vec![
-            (
-                "offset_prescan",
-                vec![Flag::POORQUALDATA],
-                "prescan offset vs expected offset of the block +- tolerance",
-                "ADU",
-                |q| q.offset_pre_adu,
-                Box::new(move |c, q| {
-                    let e = block.expected_adu(c, q);
-                    (e - tol, e + tol)
-                }),
-                all(),
-            ),
-            (
-                "gradient_overscan",
-                vec![Flag::POORQUALDATA],
-                "overscan minus prescan offset",
-                "ADU",
-                |q| q.offset_ove_adu - q.offset_pre_adu,
-                Box::new(move |_, _| (lim.gradient_adu[0], lim.gradient_adu[1])),
-                all(),
-            ),
-            (
-                "ron_prescan",
-                vec![Flag::RON_OOL],
-                "read noise of the prescan (limits widened by 3 sigma of the estimate)",
-                "ADU",
-                |q| q.ron_pre_adu,
-                Box::new(move |_, _| {
-                    (
-                        lim.ron_adu[0] * (1.0 - ron_rel_err3),
-                        lim.ron_adu[1] * (1.0 + ron_rel_err3),
-                    )
-                }),
-                all(),
-            ),
-            (
-                "saturation",
-                vec![Flag::SATURATION, Flag::POORQUALDATA],
-                "saturated fraction of the image area (exposures below 90 % of full well)",
-                "fraction",
-                |q| q.saturated_frac,
-                Box::new(move |_, _| (lim.saturation_frac[0], lim.saturation_frac[1])),
-                Box::new(move |f: &FrameCheck| !saturating.contains(&f.obsid)),
-            ),
-        ];
-        if kind == FrameKind::Dark {
-            v.push((
-                "fluence_image",
-                vec![Flag::FLUENCE_OOL, Flag::POORQUALDATA],
-                "image median minus mean of prescan and overscan offsets",
-                "ADU",
-                |q| q.offset_img_adu - 0.5 * (q.offset_pre_adu + q.offset_ove_adu),
-                Box::new(move |_, _| (lim.dark_fluence_img_adu[0], lim.dark_fluence_img_adu[1])),
-                all(),
-            ));
-        }
-        // Reference 4.1/4.2: the image offset (img - pre gradient) is a check of bias frames
-        // only; on exposed frames the image holds the signal.
-        if st.frames.iter().any(|f| kind.image_is_bias(f.exptime_s)) {
-            v.push((
+    let mut v = vec![
+        Check::new(
+            "offset_prescan",
+            vec![Flag::POORQUALDATA],
+            "prescan offset vs expected offset of the block +- tolerance",
+            "ADU",
+            |q| q.offset_pre_adu,
+            Box::new(move |c, q| {
+                let e = block.expected_adu(c, q);
+                (e - tol, e + tol)
+            }),
+        ),
+        Check::new(
+            "gradient_overscan",
+            vec![Flag::POORQUALDATA],
+            "overscan minus prescan offset",
+            "ADU",
+            |q| q.offset_ove_adu - q.offset_pre_adu,
+            Box::new(move |_, _| (lim.gradient_adu[0], lim.gradient_adu[1])),
+        ),
+        Check::new(
+            "ron_prescan",
+            vec![Flag::RON_OOL],
+            "read noise of the prescan (limits widened by 3 sigma of the estimate)",
+            "ADU",
+            |q| q.ron_pre_adu,
+            Box::new(move |_, _| {
+                (
+                    lim.ron_adu[0] * (1.0 - ron_err3),
+                    lim.ron_adu[1] * (1.0 + ron_err3),
+                )
+            }),
+        ),
+        Check::new(
+            "saturation",
+            vec![Flag::SATURATION, Flag::POORQUALDATA],
+            "saturated fraction of the image area (exposures below 90 % of full well)",
+            "fraction",
+            |q| q.saturated_frac,
+            Box::new(move |_, _| (lim.saturation_frac[0], lim.saturation_frac[1])),
+        )
+        .only(Box::new(move |f: &FrameCheck| {
+            !saturating.contains(&f.obsid)
+        })),
+    ];
+    v.extend(kind_checks(st, env));
+    v
+}
+
+/// The checks that depend on the frame kind: the dark signal of darks, the image offset of
+/// bias frames.
+fn kind_checks<'b>(st: &CheckState, env: &'b TaskEnv<'_>) -> Vec<Check<'b>> {
+    let kind = env.frames;
+    let lim = &env.cfg.limits;
+    let mut v = Vec::new();
+    if kind == FrameKind::Dark {
+        v.push(Check::new(
+            "fluence_image",
+            vec![Flag::FLUENCE_OOL, Flag::POORQUALDATA],
+            "image median minus mean of prescan and overscan offsets",
+            "ADU",
+            |q| q.offset_img_adu - 0.5 * (q.offset_pre_adu + q.offset_ove_adu),
+            Box::new(move |_, _| (lim.dark_fluence_img_adu[0], lim.dark_fluence_img_adu[1])),
+        ));
+    }
+    // Reference 4.1/4.2: the image offset (img - pre gradient) is a check of bias frames
+    // only; on exposed frames the image holds the signal.
+    if st.frames.iter().any(|f| kind.image_is_bias(f.exptime_s)) {
+        v.push(
+            Check::new(
                 "gradient_image",
                 vec![Flag::POORQUALDATA],
                 "image minus prescan offset (bias frames)",
                 "ADU",
                 |q| q.offset_img_adu - q.offset_pre_adu,
                 Box::new(move |_, _| (lim.gradient_adu[0], lim.gradient_adu[1])),
-                Box::new(move |f: &FrameCheck| kind.image_is_bias(f.exptime_s)),
-            ));
-        }
-        v
-    };
-    for (name, fl, desc, unit, value, lims, checked) in &checks {
-        let mut table = ComplianceTable {
-            description: desc.to_string(),
-            unit: unit.to_string(),
-            ccds: BTreeMap::new(),
-        };
-        for ccd in 1..=3u8 {
-            for q in Quadrant::ALL {
-                let qn = q.name();
-                let (lo, hi) = lims(ccd, qn);
-                let vals: Vec<(i64, f64)> = st
-                    .usable(ccd)
-                    .filter(|f| checked(f))
-                    .filter_map(|f| f.quads.get(qn).map(|c| (f.obsid, value(c))))
-                    .collect();
-                if vals.is_empty() {
-                    continue;
-                }
-                let bad: Vec<&(i64, f64)> = vals
-                    .iter()
-                    .filter(|(_, v)| !(v.is_finite() && *v >= lo && *v <= hi))
-                    .collect();
-                if !bad.is_empty() {
-                    let list: Vec<String> = bad
-                        .iter()
-                        .take(5)
-                        .map(|(o, v)| format!("{o}: {v:.4}"))
-                        .collect();
-                    let more = if bad.len() > 5 { ", ..." } else { "" };
-                    for f in fl {
-                        flags.raise(
-                            *f,
-                            format!(
-                                "CCD{ccd} {qn}: {desc} outside [{lo:.4}, {hi:.4}] {unit} in {} of {} exposures (ObsID: value {}{more})",
-                                bad.len(),
-                                vals.len(),
-                                list.join(", ")
-                            ),
-                        );
-                    }
-                }
-                let finite: Vec<f64> = vals.iter().map(|x| x.1).filter(|x| x.is_finite()).collect();
-                let mean = if finite.is_empty() {
-                    f64::NAN
-                } else {
-                    finite.iter().sum::<f64>() / finite.len() as f64
-                };
-                table.ccds.entry(format!("CCD{ccd}")).or_default().insert(
-                    qn.to_string(),
-                    ComplianceEntry::check(mean, lo, hi, bad.is_empty()),
-                );
-            }
-        }
-        st.compliance.insert(name.to_string(), table);
+            )
+            .only(Box::new(move |f: &FrameCheck| {
+                kind.image_is_bias(f.exptime_s)
+            })),
+        );
     }
+    v
+}
+
+/// One check over the usable frames of every CCD and quadrant: its compliance table (mean of
+/// the finite values against the limits), and a flag per quadrant with exposures outside.
+fn apply_check(st: &CheckState, c: &Check<'_>, flags: &mut Flags) -> ComplianceTable {
+    let mut table = ComplianceTable {
+        description: c.description.to_string(),
+        unit: c.unit.to_string(),
+        ccds: BTreeMap::new(),
+    };
+    for ccd in 1..=3u8 {
+        for q in Quadrant::ALL {
+            let qn = q.name();
+            let (lo, hi) = (c.lims)(ccd, qn);
+            let vals: Vec<(i64, f64)> = st
+                .usable(ccd)
+                .filter(|f| (c.frames)(f))
+                .filter_map(|f| f.quads.get(qn).map(|x| (f.obsid, (c.value)(x))))
+                .collect();
+            if vals.is_empty() {
+                continue;
+            }
+            let bad: Vec<&(i64, f64)> = vals
+                .iter()
+                .filter(|(_, v)| !(v.is_finite() && *v >= lo && *v <= hi))
+                .collect();
+            if !bad.is_empty() {
+                let list: Vec<String> = bad
+                    .iter()
+                    .take(5)
+                    .map(|(o, v)| format!("{o}: {v:.4}"))
+                    .collect();
+                let more = if bad.len() > 5 { ", ..." } else { "" };
+                let (desc, unit) = (c.description, c.unit);
+                for f in &c.flags {
+                    flags.raise(
+                        *f,
+                        format!(
+                            "CCD{ccd} {qn}: {desc} outside [{lo:.4}, {hi:.4}] {unit} in {} of {} exposures (ObsID: value {}{more})",
+                            bad.len(),
+                            vals.len(),
+                            list.join(", ")
+                        ),
+                    );
+                }
+            }
+            let finite: Vec<f64> = vals.iter().map(|x| x.1).filter(|x| x.is_finite()).collect();
+            let mean = crate::framework::frames::finite_mean(&finite);
+            table.ccds.entry(format!("CCD{ccd}")).or_default().insert(
+                qn.to_string(),
+                ComplianceEntry::check(mean, lo, hi, bad.is_empty()),
+            );
+        }
+    }
+    table
+}
+
+/// LOSTPIXELS for every usable frame quadrant with lost (0 ADU) image pixels.
+fn flag_lost_pixels(st: &CheckState, flags: &mut Flags) {
     for f in st.frames.iter().filter(|f| f.usable) {
         for (qn, c) in &f.quads {
             if c.n_lost > 0 {
@@ -384,5 +452,4 @@ fn evaluate(st: &mut CheckState, env: &TaskEnv<'_>, saturating: &BTreeSet<i64>) 
             }
         }
     }
-    st.flags = flags;
 }

@@ -221,26 +221,8 @@ pub fn ingest_test(
     sel: &SelectConfig,
     flags: &mut Flags,
 ) -> Result<(Vec<ExposureRef>, StructureSummary)> {
-    let lims = sel.obsid_lims.map(|[a, b]| (a, b));
-    let rows: Vec<usize> = data
-        .log
-        .rows()
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.test().is_some_and(|t| t.trim() == def.test))
-        .filter(|(_, r)| lims.is_none_or(|(a, b)| r.obsid().is_some_and(|o| (a..=b).contains(&o))))
-        .map(|(i, _)| i)
-        .collect();
-    if rows.is_empty() {
-        return Err(Error::NoExposures {
-            test: test.to_string(),
-            detail: lims
-                .map(|(a, b)| format!(" and {a} <= ObsID <= {b}"))
-                .unwrap_or_default(),
-        });
-    }
-    // Per-folder listing of HK files, for the per-exposure lookups.
-    let mut hk_listing: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
+    let rows = test_rows(data, test, def, sel)?;
+    let mut hk = HkListings::default();
     let mut by_obsid: BTreeMap<i64, ExposureRef> = BTreeMap::new();
     let mut per_ccd: BTreeMap<u8, Vec<ObservedExposure>> = BTreeMap::new();
     let mut seen: std::collections::BTreeSet<(i64, u8)> = std::collections::BTreeSet::new();
@@ -263,73 +245,122 @@ pub fn ingest_test(
             continue;
         }
         per_ccd.entry(ccd).or_default().push(observed(r));
-        let e = by_obsid.entry(obsid).or_insert_with(|| {
-            let listing = hk_listing.entry(dir.clone()).or_insert_with(|| {
-                let mut v: Vec<String> = std::fs::read_dir(&dir)
-                    .map(|rd| {
-                        rd.filter_map(|e| e.ok())
-                            .filter_map(|e| e.file_name().to_str().map(String::from))
-                            .filter(|n| n.starts_with("HK_"))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                v.sort();
-                v
-            });
-            let prefix = format!("HK_{obsid}_");
-            let hk_file = listing
-                .iter()
-                .find(|n| n.starts_with(&prefix) && n.ends_with(".txt"))
-                .map(|n| dir.join(n));
-            ExposureRef {
-                obsid,
-                date: r.date_text().unwrap_or_default().to_string(),
-                exptime_s: r.exptime_s().unwrap_or(f64::NAN),
-                vstart: r
-                    .get_i64("vstart")
-                    .or_else(|| r.get_i64("Vstart"))
-                    .unwrap_or(0),
-                vend: r
-                    .get_i64("vend")
-                    .or_else(|| r.get_i64("Vend"))
-                    .unwrap_or(2086),
-                wave: r.wave(),
-                fluence_frac: expected_fluence(def, r.wave(), r.exptime_s()),
-                label: String::new(),
-                frames: Vec::new(),
-                hk_file,
-            }
-        });
-        let name = r.file_name().unwrap_or_default().trim().to_string();
-        let file_name = if name.ends_with(".fits") {
-            name
-        } else {
-            format!("{name}.fits")
-        };
-        // Frames are read only from inside the day folder: a File_name that is a path
-        // (`../x`, `/abs/x`, `sub/x`) is not followed.
-        let plain = Path::new(&file_name).file_name().and_then(|n| n.to_str()) == Some(&file_name);
-        let path = dir.join(&file_name);
-        let on_disk = plain && path.is_file();
-        if !plain {
-            flags.raise(
-                Flag::BADDATA,
-                format!(
-                    "ObsID {} CCD{ccd}: EXP_LOG File_name `{file_name}` is not a plain file name in the day folder {}; not read",
-                    obsid,
-                    dir.display()
-                ),
-            );
-        }
-        e.frames.push(FrameRef {
-            ccd,
-            file_name,
-            path,
-            on_disk,
-        });
+        let e = by_obsid
+            .entry(obsid)
+            .or_insert_with(|| exposure_ref(r, obsid, def, hk.file_of(&dir, obsid)));
+        e.frames.push(frame_ref(r, &dir, ccd, obsid, flags));
     }
     let mut exposures: Vec<ExposureRef> = by_obsid.into_values().collect();
-    // Labels: frames of each script column in order.
+    label_and_check_frames(&mut exposures, def, flags);
+    let summary = structure_summary(def, &per_ccd, &exposures, flags);
+    Ok((exposures, summary))
+}
+
+/// Indices of the EXP_LOG rows of the test (within `obsid_lims`); an error when none.
+fn test_rows(data: &DataSet, test: &str, def: &TestDef, sel: &SelectConfig) -> Result<Vec<usize>> {
+    let lims = sel.obsid_lims.map(|[a, b]| (a, b));
+    let rows: Vec<usize> = data
+        .log
+        .rows()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.test().is_some_and(|t| t.trim() == def.test))
+        .filter(|(_, r)| lims.is_none_or(|(a, b)| r.obsid().is_some_and(|o| (a..=b).contains(&o))))
+        .map(|(i, _)| i)
+        .collect();
+    if rows.is_empty() {
+        return Err(Error::NoExposures {
+            test: test.to_string(),
+            detail: lims
+                .map(|(a, b)| format!(" and {a} <= ObsID <= {b}"))
+                .unwrap_or_default(),
+        });
+    }
+    Ok(rows)
+}
+
+/// Per-folder listing of HK files (read once per folder), for the per-exposure lookups.
+#[derive(Default)]
+struct HkListings(BTreeMap<PathBuf, Vec<String>>);
+
+impl HkListings {
+    /// The HK file `HK_<obsid>_*.txt` of folder `dir`, if any.
+    fn file_of(&mut self, dir: &Path, obsid: i64) -> Option<PathBuf> {
+        let listing = self.0.entry(dir.to_path_buf()).or_insert_with(|| {
+            let mut v: Vec<String> = std::fs::read_dir(dir)
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok())
+                        .filter_map(|e| e.file_name().to_str().map(String::from))
+                        .filter(|n| n.starts_with("HK_"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            v.sort();
+            v
+        });
+        let prefix = format!("HK_{obsid}_");
+        listing
+            .iter()
+            .find(|n| n.starts_with(&prefix) && n.ends_with(".txt"))
+            .map(|n| dir.join(n))
+    }
+}
+
+/// The exposure of EXP_LOG row `r` (no frames nor label yet).
+fn exposure_ref(r: &ExpLogRow, obsid: i64, def: &TestDef, hk_file: Option<PathBuf>) -> ExposureRef {
+    ExposureRef {
+        obsid,
+        date: r.date_text().unwrap_or_default().to_string(),
+        exptime_s: r.exptime_s().unwrap_or(f64::NAN),
+        vstart: r
+            .get_i64("vstart")
+            .or_else(|| r.get_i64("Vstart"))
+            .unwrap_or(0),
+        vend: r
+            .get_i64("vend")
+            .or_else(|| r.get_i64("Vend"))
+            .unwrap_or(2086),
+        wave: r.wave(),
+        fluence_frac: expected_fluence(def, r.wave(), r.exptime_s()),
+        label: String::new(),
+        frames: Vec::new(),
+        hk_file,
+    }
+}
+
+/// The frame of EXP_LOG row `r` in day folder `dir`. Frames are read only from inside the day
+/// folder: a File_name that is a path (`../x`, `/abs/x`, `sub/x`) is not followed (BADDATA).
+fn frame_ref(r: &ExpLogRow, dir: &Path, ccd: u8, obsid: i64, flags: &mut Flags) -> FrameRef {
+    let name = r.file_name().unwrap_or_default().trim().to_string();
+    let file_name = if name.ends_with(".fits") {
+        name
+    } else {
+        format!("{name}.fits")
+    };
+    let plain = Path::new(&file_name).file_name().and_then(|n| n.to_str()) == Some(&file_name);
+    let path = dir.join(&file_name);
+    let on_disk = plain && path.is_file();
+    if !plain {
+        flags.raise(
+            Flag::BADDATA,
+            format!(
+                "ObsID {} CCD{ccd}: EXP_LOG File_name `{file_name}` is not a plain file name in the day folder {}; not read",
+                obsid,
+                dir.display()
+            ),
+        );
+    }
+    FrameRef {
+        ccd,
+        file_name,
+        path,
+        on_disk,
+    }
+}
+
+/// Labels the exposures with their script column (in order; `extra` beyond the script),
+/// sorts their frames by CCD and flags frames missing on disk or in the EXP_LOG (MISSDATA).
+fn label_and_check_frames(exposures: &mut [ExposureRef], def: &TestDef, flags: &mut Flags) {
     let mut labels = Vec::new();
     for (c, col) in def.columns.iter().enumerate() {
         for _ in 0..col.frames {
@@ -359,19 +390,22 @@ pub fn ingest_test(
             }
         }
     }
-    // Structure: the CCD with the most rows stands for the exposure sequence.
+}
+
+/// The structure check against the script (the CCD with the most rows stands for the
+/// exposure sequence); MISSDATA when it does not check out.
+fn structure_summary(
+    def: &TestDef,
+    per_ccd: &BTreeMap<u8, Vec<ObservedExposure>>,
+    exposures: &[ExposureRef],
+    flags: &mut Flags,
+) -> StructureSummary {
     let observed_seq = per_ccd
         .values()
         .max_by_key(|v| v.len())
         .cloned()
         .unwrap_or_default();
     let chk = check_structure(def, &observed_seq);
-    let summary = StructureSummary {
-        checks_out: chk.checks_out,
-        expected_frames: chk.expected_frames,
-        observed_frames: exposures.len(),
-        messages: chk.messages.clone(),
-    };
     if !chk.checks_out {
         let extra: Vec<String> = exposures
             .iter()
@@ -389,5 +423,10 @@ pub fn ingest_test(
         }
         flags.raise(Flag::MISSDATA, reason);
     }
-    Ok((exposures, summary))
+    StructureSummary {
+        checks_out: chk.checks_out,
+        expected_frames: chk.expected_frames,
+        observed_frames: exposures.len(),
+        messages: chk.messages,
+    }
 }

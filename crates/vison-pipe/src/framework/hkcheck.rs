@@ -76,34 +76,7 @@ pub fn check_hk(
     if !cfg.enabled {
         return out;
     }
-    let opts = HkLoadOptions {
-        elvis: Some(version),
-        strict: false,
-    };
-    let mut files: Vec<HkFile> = Vec::new();
-    for e in exposures {
-        match e.hk_file.as_ref().map(|p| (p, load_hk(p, &opts))) {
-            Some((_, Ok(f))) => files.push(f),
-            Some((p, Err(err))) => {
-                out.missing_obsids.push(e.obsid);
-                flags.raise(
-                    Flag::MISSDATA,
-                    format!(
-                        "ObsID {}: HK file {} unreadable: {err}",
-                        e.obsid,
-                        p.display()
-                    ),
-                );
-            }
-            None => {
-                out.missing_obsids.push(e.obsid);
-                flags.raise(
-                    Flag::MISSDATA,
-                    format!("ObsID {}: no HK file HK_{}_*.txt found", e.obsid, e.obsid),
-                );
-            }
-        }
-    }
+    let files = read_hk_files(exposures, version, &mut out, flags);
     out.files = files.len();
     let Some(limits) = HkLimits::for_version(version) else {
         tracing::warn!(%version, "no HK limits for this ELVIS version; HK not checked");
@@ -141,7 +114,53 @@ pub fn check_hk(
             check: if i < n_abs { "absolute" } else { "vs_command" }.into(),
         });
     }
-    for v in &out.violations {
+    flag_violations(&out.violations, flags);
+    out.series = traces(&series, &limits, &keys);
+    out
+}
+
+/// The HK files of the exposures; exposures without a readable one are listed in `out` and
+/// flagged MISSDATA.
+fn read_hk_files(
+    exposures: &[ExposureRef],
+    version: ElvisVersion,
+    out: &mut HkSummary,
+    flags: &mut Flags,
+) -> Vec<HkFile> {
+    let opts = HkLoadOptions {
+        elvis: Some(version),
+        strict: false,
+    };
+    let mut files: Vec<HkFile> = Vec::new();
+    for e in exposures {
+        match e.hk_file.as_ref().map(|p| (p, load_hk(p, &opts))) {
+            Some((_, Ok(f))) => files.push(f),
+            Some((p, Err(err))) => {
+                out.missing_obsids.push(e.obsid);
+                flags.raise(
+                    Flag::MISSDATA,
+                    format!(
+                        "ObsID {}: HK file {} unreadable: {err}",
+                        e.obsid,
+                        p.display()
+                    ),
+                );
+            }
+            None => {
+                out.missing_obsids.push(e.obsid);
+                flags.raise(
+                    Flag::MISSDATA,
+                    format!("ObsID {}: no HK file HK_{}_*.txt found", e.obsid, e.obsid),
+                );
+            }
+        }
+    }
+    files
+}
+
+/// HK_OOL for every violation, CCDTEMP_OOL too for the CCD temperatures.
+fn flag_violations(violations: &[HkViolation], flags: &mut Flags) {
+    for v in violations {
         let what = match v.commanded {
             Some(c) => format!(
                 "{} - commanded {c} = {:.3} V outside ({}, {})",
@@ -155,12 +174,17 @@ pub fn check_hk(
             flags.raise(Flag::CCDTEMP_OOL, format!("{obs}{what}"));
         }
     }
+}
+
+/// Mean per exposure of each checked key against time, with its safe absolute limits.
+fn traces(series: &HkSeries, limits: &HkLimits, keys: &[&str]) -> BTreeMap<String, HkTrace> {
     let t: Vec<f64> = series
         .entries
         .iter()
         .map(|e| e.seconds_since_first.unwrap_or(f64::NAN))
         .collect();
-    for k in &keys {
+    let mut out = BTreeMap::new();
+    for k in keys {
         let Some(mean) = series.values(k, vison_hk::Stat::Mean) else {
             continue;
         };
@@ -168,7 +192,7 @@ pub fn check_hk(
             Some(Limit::Absolute { lo, hi }) => (Some(lo), Some(hi)),
             _ => (None, None),
         };
-        out.series.insert(
+        out.insert(
             k.to_string(),
             HkTrace {
                 t_s: t.clone(),

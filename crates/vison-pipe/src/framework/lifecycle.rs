@@ -90,123 +90,13 @@ pub fn run_task(task: &dyn Task, env: &TaskEnv<'_>) -> TaskOutcome {
     let mut flags = Flags::new();
     let mut crashed = false;
     for step in &steps {
-        let path = env.state_dir().join(format!("{step}.json"));
-        let t0 = Instant::now();
-        env.progress.event(&ProgressEvent::StepStart {
-            test: env.test.clone(),
-            step: step.to_string(),
-            total: 0,
-        });
-        let saved: Option<StepFile> = path.is_file().then(|| read_json(&path).ok()).flatten();
-        let resumed = saved.is_some();
-        let result: std::result::Result<StepFile, String> = match saved {
-            Some(s) => Ok(s),
-            None => {
-                env.log
-                    .line(tracing::Level::INFO, &format!("Executing {step}"));
-                guarded(|| -> Result<StepFile> {
-                    let (value, f) = match *step {
-                        "ingest" => {
-                            let st = ingest_step(env)?;
-                            let f = st.flags.clone();
-                            (serde_json::to_value(&st).map_err(json_err(&path))?, f)
-                        }
-                        "check" => {
-                            let st = run_check(env, state.ingest()?)?;
-                            let f = st.flags.clone();
-                            (serde_json::to_value(&st).map_err(json_err(&path))?, f)
-                        }
-                        other => task.run_step(other, env, &state)?,
-                    };
-                    let file = StepFile {
-                        step: step.to_string(),
-                        flags: f,
-                        state: value,
-                    };
-                    write_json_atomic(&path, &file)?;
-                    // Continue from the file as written, exactly as a resumed run would (the
-                    // JSON text round trip of floats must not make the two runs differ).
-                    read_json(&path)
-                })
-            }
-        };
-        let elapsed_s = t0.elapsed().as_secs_f64();
-        match result {
-            Ok(file) => {
-                flags.merge(&file.flags);
-                let decoded = match *step {
-                    "ingest" => from_value(&file.state).map(|s| state.ingest = Some(s)),
-                    "check" => from_value(&file.state).map(|s| state.check = Some(s)),
-                    other => {
-                        state.steps.insert(other.to_string(), file.state);
-                        Ok(())
-                    }
-                };
-                if let Err(e) = decoded {
-                    let msg = format!("step {step}: saved state does not decode: {e}");
-                    env.log.line(tracing::Level::ERROR, &msg);
-                    flags.raise(Flag::SUBTASKCRASH, msg);
-                    crashed = true;
-                    break;
-                }
-                env.log.line(
-                    tracing::Level::INFO,
-                    &format!(
-                        "{step} {} in {:.2} min",
-                        if resumed {
-                            "reused from saved state"
-                        } else {
-                            "done"
-                        },
-                        elapsed_s / 60.0
-                    ),
-                );
-                env.progress.event(&ProgressEvent::StepEnd {
-                    test: env.test.clone(),
-                    step: step.to_string(),
-                    elapsed_s,
-                    resumed,
-                    failed: false,
-                });
-            }
-            Err(msg) => {
-                env.log
-                    .line(tracing::Level::ERROR, &format!("{step} failed: {msg}"));
-                flags.raise(Flag::SUBTASKCRASH, format!("step {step} failed: {msg}"));
-                crashed = true;
-                env.progress.event(&ProgressEvent::StepEnd {
-                    test: env.test.clone(),
-                    step: step.to_string(),
-                    elapsed_s,
-                    resumed: false,
-                    failed: true,
-                });
-                break;
-            }
+        if let Err(msg) = run_step(task, env, step, &mut state, &mut flags) {
+            flags.raise(Flag::SUBTASKCRASH, msg);
+            crashed = true;
+            break;
         }
     }
-    let status = if crashed {
-        "crashed"
-    } else if flags.is_empty() {
-        "ok"
-    } else {
-        "flagged"
-    };
-    let mut outcome = TaskOutcome {
-        test: env.test.clone(),
-        status: status.to_string(),
-        flags,
-    };
-    if let Err(e) = crate::framework::results::write_outputs(task, env, &state, &mut outcome) {
-        env.log.line(
-            tracing::Level::ERROR,
-            &format!("writing outputs failed: {e}"),
-        );
-        outcome
-            .flags
-            .raise(Flag::SUBTASKCRASH, format!("writing results failed: {e}"));
-        outcome.status = "crashed".into();
-    }
+    let outcome = finish_task(task, env, &state, flags, crashed);
     env.log.line(
         tracing::Level::INFO,
         &format!(
@@ -222,6 +112,151 @@ pub fn run_task(task: &dyn Task, env: &TaskEnv<'_>) -> TaskOutcome {
         status: outcome.status.clone(),
         flags: outcome.flags.names(),
     });
+    outcome
+}
+
+/// One step: its saved state reused, else executed and saved; the state is added to `state`
+/// and its flags to `flags`. The error is the SUBTASKCRASH reason (logged).
+fn run_step(
+    task: &dyn Task,
+    env: &TaskEnv<'_>,
+    step: &str,
+    state: &mut TaskState,
+    flags: &mut Flags,
+) -> std::result::Result<(), String> {
+    let path = env.state_dir().join(format!("{step}.json"));
+    let t0 = Instant::now();
+    env.progress.event(&ProgressEvent::StepStart {
+        test: env.test.clone(),
+        step: step.to_string(),
+        total: 0,
+    });
+    let saved: Option<StepFile> = path.is_file().then(|| read_json(&path).ok()).flatten();
+    let resumed = saved.is_some();
+    let result = match saved {
+        Some(s) => Ok(s),
+        None => {
+            env.log
+                .line(tracing::Level::INFO, &format!("Executing {step}"));
+            guarded(|| execute_step(task, env, step, &path, state))
+        }
+    };
+    let elapsed_s = t0.elapsed().as_secs_f64();
+    let file = match result {
+        Ok(file) => file,
+        Err(msg) => {
+            env.log
+                .line(tracing::Level::ERROR, &format!("{step} failed: {msg}"));
+            step_end(env, step, elapsed_s, false, true);
+            return Err(format!("step {step} failed: {msg}"));
+        }
+    };
+    flags.merge(&file.flags);
+    if let Err(e) = adopt(state, step, file) {
+        let msg = format!("step {step}: saved state does not decode: {e}");
+        env.log.line(tracing::Level::ERROR, &msg);
+        return Err(msg);
+    }
+    let how = if resumed {
+        "reused from saved state"
+    } else {
+        "done"
+    };
+    env.log.line(
+        tracing::Level::INFO,
+        &format!("{step} {how} in {:.2} min", elapsed_s / 60.0),
+    );
+    step_end(env, step, elapsed_s, resumed, false);
+    Ok(())
+}
+
+/// Executes a step and saves its state to `path`; returns the file as read back, exactly as a
+/// resumed run would see it (the JSON text round trip of floats must not make the two runs
+/// differ).
+fn execute_step(
+    task: &dyn Task,
+    env: &TaskEnv<'_>,
+    step: &str,
+    path: &Path,
+    state: &TaskState,
+) -> Result<StepFile> {
+    let (value, f) = match step {
+        "ingest" => {
+            let st = ingest_step(env)?;
+            let f = st.flags.clone();
+            (serde_json::to_value(&st).map_err(json_err(path))?, f)
+        }
+        "check" => {
+            let st = run_check(env, state.ingest()?)?;
+            let f = st.flags.clone();
+            (serde_json::to_value(&st).map_err(json_err(path))?, f)
+        }
+        other => task.run_step(other, env, state)?,
+    };
+    let file = StepFile {
+        step: step.to_string(),
+        flags: f,
+        state: value,
+    };
+    write_json_atomic(path, &file)?;
+    read_json(path)
+}
+
+/// Adds a step's saved state to the task state (decoded for `ingest` and `check`).
+fn adopt(state: &mut TaskState, step: &str, file: StepFile) -> std::result::Result<(), String> {
+    let decoded = match step {
+        "ingest" => from_value(&file.state).map(|s| state.ingest = Some(s)),
+        "check" => from_value(&file.state).map(|s| state.check = Some(s)),
+        other => {
+            state.steps.insert(other.to_string(), file.state);
+            Ok(())
+        }
+    };
+    decoded.map_err(|e| e.to_string())
+}
+
+/// Reports the end of a step to the progress listener.
+fn step_end(env: &TaskEnv<'_>, step: &str, elapsed_s: f64, resumed: bool, failed: bool) {
+    env.progress.event(&ProgressEvent::StepEnd {
+        test: env.test.clone(),
+        step: step.to_string(),
+        elapsed_s,
+        resumed,
+        failed,
+    });
+}
+
+/// The outcome of the task (`crashed`, `ok` without flags, else `flagged`) after its outputs
+/// are written; a failure to write them makes it crashed (SUBTASKCRASH).
+fn finish_task(
+    task: &dyn Task,
+    env: &TaskEnv<'_>,
+    state: &TaskState,
+    flags: Flags,
+    crashed: bool,
+) -> TaskOutcome {
+    let status = if crashed {
+        "crashed"
+    } else if flags.is_empty() {
+        "ok"
+    } else {
+        "flagged"
+    };
+    let mut outcome = TaskOutcome {
+        test: env.test.clone(),
+        status: status.to_string(),
+        flags,
+    };
+    if let Err(e) = crate::framework::results::write_outputs(task, env, state, &mut outcome) {
+        env.log.line(
+            tracing::Level::ERROR,
+            &format!("writing outputs failed: {e}"),
+        );
+        outcome
+            .flags
+            .raise(Flag::SUBTASKCRASH, format!("writing results failed: {e}"));
+        outcome.status = "crashed".into();
+    }
     outcome
 }
 

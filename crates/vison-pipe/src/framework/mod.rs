@@ -4,7 +4,7 @@
 //! `atomic`, `nan`, `flags`, `progress`, `config` -> `limits`, `data` (EXP_LOG selection and
 //! completeness), `hkcheck` -> `analysis` (what a test produces) -> `state` (saved step states)
 //! -> `task` (the [`Task`] trait and [`TaskEnv`]) -> `calib` (calibration inputs), `fluence` -> `prep`, `products`, `checks` (the generic
-//! `check` step) -> `report` (report assembly) -> `results` (results.json/csv) -> `lifecycle`
+//! `check` step) -> `report` (report assembly; `validation` its data-validation section) -> `results` (results.json/csv) -> `lifecycle`
 //! (runs a task) -> `registry` (what a test declares) -> `session`, `watch`.
 //! The tests themselves live in `crate::tests`; the framework never names one.
 
@@ -30,6 +30,7 @@ pub mod results;
 pub mod session;
 pub mod state;
 pub mod task;
+pub mod validation;
 pub mod watch;
 
 pub use analysis::{Analysis, ComplianceEntry, ComplianceTable, QuadFigures, TestResults};

@@ -4,7 +4,7 @@
 //! ([`PreparedRows::with_calib`]: cosmetic mask, master bias, master flat, held once per CCD
 //! and shared by every frame); nothing of a frame is held beyond the stacking band.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use vison_ccd::fits::{HduSelector, RowReader};
@@ -15,7 +15,7 @@ use vison_ccd::{Frame, FrameGeometry, Quadrant};
 use crate::error::Result;
 use crate::framework::calib::PixelCalib;
 use crate::framework::config::PrepConfig;
-use crate::framework::state::FrameCheck;
+use crate::framework::state::{FrameCheck, IngestState};
 
 /// Offsets to subtract per quadrant (E, F, G, H order) from a frame's check statistics.
 pub fn frame_offsets(fc: &FrameCheck, prep: &PrepConfig) -> [f32; 4] {
@@ -116,6 +116,54 @@ impl RowSource for PreparedRows {
         }
         Ok(())
     }
+}
+
+/// Opens frames of one geometry for stacking, each prepared with the offsets of its check
+/// and with `calib`; returns them with the mean offsets per quadrant (E, F, G, H order).
+pub(crate) fn open_for_stack<'a>(
+    frames: impl ExactSizeIterator<Item = (&'a Path, &'a FrameCheck)>,
+    geometry: FrameGeometry,
+    prep: &PrepConfig,
+    mask_bad: bool,
+    calib: &Option<Arc<PixelCalib>>,
+) -> Result<(Vec<PreparedRows>, [f64; 4])> {
+    let n = frames.len();
+    let mut offs_mean = [0.0f64; 4];
+    let mut sources = Vec::with_capacity(n);
+    for (path, fc) in frames {
+        let o = frame_offsets(fc, prep);
+        for k in 0..4 {
+            offs_mean[k] += f64::from(o[k]) / n as f64;
+        }
+        sources.push(PreparedRows::open(path, geometry, o, mask_bad)?.with_calib(calib.clone()));
+    }
+    Ok((sources, offs_mean))
+}
+
+/// [`open_for_stack`] for usable `frames` of CCD `ccd` of a test (paths from its ingest
+/// state, bad pixels masked as configured).
+pub(crate) fn open_ccd_frames(
+    ingest: &IngestState,
+    frames: &[&FrameCheck],
+    ccd: u8,
+    geometry: FrameGeometry,
+    prep: &PrepConfig,
+    calib: &Option<Arc<PixelCalib>>,
+) -> Result<(Vec<PreparedRows>, [f64; 4])> {
+    let paths: Vec<PathBuf> = frames
+        .iter()
+        .map(|fc| ingest.frame_path(fc.obsid, ccd))
+        .collect();
+    open_for_stack(
+        paths
+            .iter()
+            .map(PathBuf::as_path)
+            .zip(frames.iter().copied()),
+        geometry,
+        prep,
+        prep.mask_bad_pixels,
+        calib,
+    )
 }
 
 /// Per-pixel minimum of prepared frames, read band by band (one band of one frame in memory

@@ -80,6 +80,30 @@ pub(crate) fn per_quadrant_vs_obsid(
     grid
 }
 
+/// Adds to `maps` one panel per quadrant of CCD `ccd` (`CCD<n>`): the image area of `data`
+/// in canonical orientation, scaled between the percentiles `pct` (low, high).
+pub(crate) fn with_quadrant_panels(
+    mut maps: ImagePlot,
+    ccd: &str,
+    data: &ndarray::Array2<f32>,
+    g: &vison_ccd::FrameGeometry,
+    pct: (f64, f64),
+) -> ImagePlot {
+    let b = g.section_box_qcan(vison_ccd::Section::Image);
+    for q in Quadrant::ALL {
+        let v = vison_ccd::cutout(vison_ccd::qcan_view(g, data.view(), q), &b);
+        maps = maps.with_panel(
+            format!("{ccd} {}", q.name()),
+            v,
+            vison_report::ScaleLimits::Percentile {
+                lo_pct: pct.0,
+                hi_pct: pct.1,
+            },
+        );
+    }
+    maps
+}
+
 /// A compliance table as a report matrix (rows CCD1..3, columns E..H).
 pub(crate) fn compliance_block(name: &str, t: &ComplianceTable) -> ComplianceMatrix {
     let mut m = ComplianceMatrix::new(
@@ -153,6 +177,12 @@ fn inputs_section(env: &TaskEnv<'_>, state: &TaskState, results: &TestResults) -
                     .join(", "),
             );
     }
+    kv = config_rows(kv, env);
+    Section::new("Inputs and versions").with(kv)
+}
+
+/// The configuration rows of the inputs table: limits, HK checks, preprocessing.
+fn config_rows(mut kv: KeyValueTable, env: &TaskEnv<'_>) -> KeyValueTable {
     let l = &env.cfg.limits;
     kv = kv.row(
         "Limits",
@@ -190,7 +220,7 @@ fn inputs_section(env: &TaskEnv<'_>, state: &TaskState, results: &TestResults) -
             p.mask_bad_pixels
         ),
     );
-    Section::new("Inputs and versions").with(kv)
+    kv
 }
 
 fn inventory_section(state: &TaskState) -> Section {
@@ -253,184 +283,6 @@ fn inventory_section(state: &TaskState) -> Section {
         )
     }));
     s
-}
-
-fn validation_section(env: &TaskEnv<'_>, state: &TaskState) -> Section {
-    let mut s = Section::new("Data validation");
-    if let Some(i) = state.ingest.as_ref() {
-        s.push(Block::Heading("House-keeping".into()));
-        let hk = &i.hk;
-        if !hk.checked {
-            s.push(Block::Paragraph(format!(
-                "HK not checked ({} files read; no limits for this ELVIS version or checks disabled).",
-                hk.files
-            )));
-        } else if hk.violations.is_empty() {
-            s.push(Block::Paragraph(format!(
-                "HK: ALL PASSED ({} checks over {} files: safe absolute limits and commanded values).",
-                hk.n_checks, hk.files
-            )));
-        } else {
-            let mut t = DataTable::new(
-                "HK out of limits",
-                ["key", "ObsID", "check", "value", "commanded", "limits"],
-            );
-            for v in &hk.violations {
-                t.push_row(vec![
-                    Cell::text(v.key.clone()).with_status(vison_report::Status::Fail),
-                    Cell::text(v.obsid.map(|o| o.to_string()).unwrap_or_default()),
-                    Cell::text(v.check.clone()),
-                    Cell::number(v.value),
-                    Cell::text(v.commanded.map(|c| c.to_string()).unwrap_or_default()),
-                    Cell::text(format!("({}, {})", v.lo, v.hi)),
-                ]);
-            }
-            s.push(t);
-        }
-        let keys = [
-            "CCD1_TEMP_T",
-            "CCD2_TEMP_T",
-            "CCD3_TEMP_T",
-            "CCD1_OD_T",
-            "VID_PCB_TEMP_T",
-            "RPSU_28V_PRI_I",
-        ];
-        let mut grid = PlotGrid::new(format!("{}: HK time series", env.test), 3);
-        let mut any = false;
-        for k in keys {
-            let Some(tr) = hk.series.get(k) else { continue };
-            let mut p = XyPlot::new(
-                k,
-                "time since first exposure [s]",
-                format!("{k} [{}] (mean per exposure)", hk_unit(k)),
-            )
-            .with_series(Series::new(
-                k,
-                tr.t_s.clone(),
-                tr.mean.clone(),
-                SeriesStyle::LinePoints,
-            ));
-            if let (Some(lo), Some(hi)) = (tr.lo, tr.hi) {
-                p = p.with_hline(lo, "safe low").with_hline(hi, "safe high");
-            }
-            grid = grid.with_panel(p);
-            any = true;
-        }
-        if any {
-            s.push(figure(
-                env,
-                "hk_timeseries",
-                "HK time series (mean of the readings of each exposure) with the safe limits (dashed).",
-                Plot::Grid(grid),
-                1200,
-                700,
-            ));
-        }
-    }
-    if let Some(chk) = state.check.as_ref() {
-        s.push(Block::Heading("Offsets, noise and saturation".into()));
-        let mut offs: BTreeMap<(u8, String), Vec<(f64, f64)>> = BTreeMap::new();
-        let mut rons: BTreeMap<(u8, String), Vec<(f64, f64)>> = BTreeMap::new();
-        for f in chk.frames.iter().filter(|f| f.usable) {
-            for (q, c) in &f.quads {
-                offs.entry((f.ccd, q.clone()))
-                    .or_default()
-                    .push((f.obsid as f64, c.offset_pre_adu));
-                rons.entry((f.ccd, q.clone()))
-                    .or_default()
-                    .push((f.obsid as f64, c.ron_pre_adu));
-            }
-        }
-        s.push(figure(
-            env,
-            "offsets_vs_obsid",
-            "Prescan offset (median of the trimmed prescan) per quadrant against ObsID.",
-            Plot::Grid(per_quadrant_vs_obsid(
-                &format!("{}: prescan offsets", env.test),
-                "offset [ADU]",
-                &offs,
-                &[],
-            )),
-            1500,
-            450,
-        ));
-        let lim = env.cfg.limits.ron_adu;
-        s.push(figure(
-            env,
-            "ron_prescan_vs_obsid",
-            "Read noise of the prescan per quadrant against ObsID, with the RON limits (dashed).",
-            Plot::Grid(per_quadrant_vs_obsid(
-                &format!("{}: prescan read noise", env.test),
-                "RON [ADU]",
-                &rons,
-                &[(lim[0], "RON low"), (lim[1], "RON high")],
-            )),
-            1500,
-            450,
-        ));
-        let bad: Vec<&crate::framework::state::FrameCheck> =
-            chk.frames.iter().filter(|f| !f.usable).collect();
-        if !bad.is_empty() {
-            let mut t = DataTable::new("Frames excluded", ["ObsID", "CCD", "file", "reason"]);
-            for f in bad {
-                t.push_row(vec![
-                    Cell::text(f.obsid.to_string()),
-                    Cell::text(format!("CCD{}", f.ccd)),
-                    Cell::text(f.file_name.clone()),
-                    Cell::text(f.error.clone().unwrap_or_default())
-                        .with_status(vison_report::Status::Fail),
-                ]);
-            }
-            s.push(t);
-        }
-        let mut sat = DataTable::new(
-            "Saturated and lost pixels (frames with any)",
-            [
-                "ObsID",
-                "CCD",
-                "quadrant",
-                "saturated",
-                "saturated fraction",
-                "lost",
-            ],
-        );
-        for f in chk.frames.iter().filter(|f| f.usable) {
-            for (q, c) in &f.quads {
-                if c.n_saturated > 0 || c.n_lost > 0 {
-                    sat.push_row(vec![
-                        Cell::text(f.obsid.to_string()),
-                        Cell::text(format!("CCD{}", f.ccd)),
-                        Cell::text(q.clone()),
-                        Cell::text(c.n_saturated.to_string()),
-                        Cell::number(c.saturated_frac),
-                        Cell::text(c.n_lost.to_string()),
-                    ]);
-                }
-            }
-        }
-        if sat.rows.is_empty() {
-            s.push(Block::Paragraph(
-                "No saturated or lost pixels in the image areas.".into(),
-            ));
-        } else {
-            s.push(sat);
-        }
-        for (name, t) in &chk.compliance {
-            s.push(compliance_block(name, t));
-        }
-    }
-    s
-}
-
-/// Unit of an HK key from its name.
-fn hk_unit(key: &str) -> &'static str {
-    if key.contains("TEMP") {
-        "deg C"
-    } else if key.ends_with("_I") {
-        "A"
-    } else {
-        "V"
-    }
 }
 
 /// Writes `report.html` for a test.
@@ -535,7 +387,7 @@ pub(crate) fn write_test_report(
         }
     }
     report = report
-        .with_section(validation_section(env, state))
+        .with_section(crate::framework::validation::validation_section(env, state))
         .with_section(folded(inputs_section(env, state, results)))
         .with_section(folded(inventory_section(state)));
     let mut prod = ProductLinks::new("Products written (relative links)");

@@ -83,6 +83,32 @@ pub(crate) fn build_results(
     analysis: &Analysis,
     outcome: &TaskOutcome,
 ) -> TestResults {
+    let mut compliance = state
+        .check
+        .as_ref()
+        .map(|c| c.compliance.clone())
+        .unwrap_or_default();
+    compliance.extend(analysis.compliance.clone());
+    TestResults {
+        test: env.test.clone(),
+        status: outcome.status.clone(),
+        flags: outcome.flags.names(),
+        flag_reasons: outcome.flags.clone(),
+        flag_mask: outcome.flags.mask(),
+        ccds: merged_figures(state, analysis),
+        compliance,
+        exposures: exposure_summaries(state),
+        products: analysis.products.iter().map(|p| p.0.clone()).collect(),
+        details: analysis.details.clone(),
+        inputs: inputs_of(env, state),
+    }
+}
+
+/// Figures per CCD and quadrant: the check step's, then the task's (which take precedence).
+fn merged_figures(
+    state: &TaskState,
+    analysis: &Analysis,
+) -> BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>> {
     let mut ccds: BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>> = BTreeMap::new();
     for src in [check_figures(state), analysis.ccds.clone()] {
         for (c, qs) in src {
@@ -94,38 +120,38 @@ pub(crate) fn build_results(
             }
         }
     }
-    let mut compliance = state
-        .check
-        .as_ref()
-        .map(|c| c.compliance.clone())
-        .unwrap_or_default();
-    compliance.extend(analysis.compliance.clone());
-    let exposures = state
-        .ingest
-        .as_ref()
-        .map(|i| {
-            i.exposures
-                .iter()
-                .map(|e| ExposureSummary {
-                    obsid: e.obsid,
-                    date: e.date.clone(),
-                    exptime_s: e.exptime_s,
-                    label: e.label.clone(),
-                    usable_ccds: state
-                        .check
-                        .as_ref()
-                        .map(|c| {
-                            c.frames
-                                .iter()
-                                .filter(|f| f.obsid == e.obsid && f.usable)
-                                .map(|f| f.ccd)
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+    ccds
+}
+
+/// The exposures of the test with the CCDs that have a usable frame.
+fn exposure_summaries(state: &TaskState) -> Vec<ExposureSummary> {
+    let Some(i) = state.ingest.as_ref() else {
+        return Vec::new();
+    };
+    i.exposures
+        .iter()
+        .map(|e| ExposureSummary {
+            obsid: e.obsid,
+            date: e.date.clone(),
+            exptime_s: e.exptime_s,
+            label: e.label.clone(),
+            usable_ccds: state
+                .check
+                .as_ref()
+                .map(|c| {
+                    c.frames
+                        .iter()
+                        .filter(|f| f.obsid == e.obsid && f.usable)
+                        .map(|f| f.ccd)
+                        .collect()
                 })
-                .collect()
+                .unwrap_or_default(),
         })
-        .unwrap_or_default();
+        .collect()
+}
+
+/// `inputs`: EXP_LOG selection, block, calibration inputs, gains, version and configuration.
+fn inputs_of(env: &TaskEnv<'_>, state: &TaskState) -> BTreeMap<String, Value> {
     let mut inputs: BTreeMap<String, Value> = BTreeMap::new();
     if let Some(i) = state.ingest.as_ref() {
         inputs.insert("elvis".into(), Value::String(i.elvis.clone()));
@@ -160,19 +186,7 @@ pub(crate) fn build_results(
         "config".into(),
         serde_json::to_value(env.cfg).unwrap_or(Value::Null),
     );
-    TestResults {
-        test: env.test.clone(),
-        status: outcome.status.clone(),
-        flags: outcome.flags.names(),
-        flag_reasons: outcome.flags.clone(),
-        flag_mask: outcome.flags.mask(),
-        ccds,
-        compliance,
-        exposures,
-        products: analysis.products.iter().map(|p| p.0.clone()).collect(),
-        details: analysis.details.clone(),
-        inputs,
-    }
+    inputs
 }
 
 fn csv_num(v: f64) -> String {
@@ -183,6 +197,39 @@ fn csv_num(v: f64) -> String {
     }
 }
 
+/// The check columns of `results.csv`, after the identification columns.
+const CSV_CHECK_COLUMNS: [&str; 10] = [
+    "offset_prescan_adu",
+    "offset_image_adu",
+    "offset_overscan_adu",
+    "std_prescan_adu",
+    "std_image_adu",
+    "std_overscan_adu",
+    "ron_prescan_adu",
+    "n_saturated",
+    "n_lost",
+    "saturated_frac",
+];
+
+/// The check values of a frame quadrant in [`CSV_CHECK_COLUMNS`] order (NaN when not checked).
+fn csv_check_values(c: Option<&vison_ccd::quadcheck::QuadCheck>) -> Vec<f64> {
+    match c {
+        Some(c) => vec![
+            c.offset_pre_adu,
+            c.offset_img_adu,
+            c.offset_ove_adu,
+            c.std_pre_adu,
+            c.std_img_adu,
+            c.std_ove_adu,
+            c.ron_pre_adu,
+            c.n_saturated as f64,
+            c.n_lost as f64,
+            c.saturated_frac,
+        ],
+        None => vec![f64::NAN; CSV_CHECK_COLUMNS.len()],
+    }
+}
+
 /// `results.csv`: one row per exposure, CCD and quadrant (RFC 4180 quoting by `csv`; empty
 /// cells for NaN).
 pub(crate) fn build_csv(
@@ -190,18 +237,6 @@ pub(crate) fn build_csv(
     state: &TaskState,
     analysis: &Analysis,
 ) -> Result<String> {
-    let base = [
-        "offset_prescan_adu",
-        "offset_image_adu",
-        "offset_overscan_adu",
-        "std_prescan_adu",
-        "std_image_adu",
-        "std_overscan_adu",
-        "ron_prescan_adu",
-        "n_saturated",
-        "n_lost",
-        "saturated_frac",
-    ];
     let mut extra_cols: Vec<String> = analysis
         .per_exposure
         .values()
@@ -225,7 +260,7 @@ pub(crate) fn build_csv(
         "usable",
     ]
     .iter()
-    .chain(base.iter())
+    .chain(CSV_CHECK_COLUMNS.iter())
     .map(|s| s.to_string())
     .collect();
     header.extend(extra_cols.iter().cloned());
@@ -243,21 +278,6 @@ pub(crate) fn build_csv(
     for f in state.check.iter().flat_map(|c| &c.frames) {
         for q in Quadrant::ALL {
             let qn = q.name();
-            let vals: Vec<f64> = match f.quads.get(qn) {
-                Some(c) => vec![
-                    c.offset_pre_adu,
-                    c.offset_img_adu,
-                    c.offset_ove_adu,
-                    c.std_pre_adu,
-                    c.std_img_adu,
-                    c.std_ove_adu,
-                    c.ron_pre_adu,
-                    c.n_saturated as f64,
-                    c.n_lost as f64,
-                    c.saturated_frac,
-                ],
-                None => vec![f64::NAN; base.len()],
-            };
             let extra = analysis.per_exposure.get(&(f.obsid, f.ccd, qn.to_string()));
             let mut row = vec![
                 env.test.clone(),
@@ -268,7 +288,7 @@ pub(crate) fn build_csv(
                 csv_num(f.exptime_s),
                 f.usable.to_string(),
             ];
-            row.extend(vals.into_iter().map(csv_num));
+            row.extend(csv_check_values(f.quads.get(qn)).into_iter().map(csv_num));
             row.extend(
                 extra_cols.iter().map(|col| {
                     csv_num(extra.and_then(|m| m.get(col)).copied().unwrap_or(f64::NAN))
@@ -321,12 +341,7 @@ pub(crate) fn write_outputs(
     // figures take precedence, as in results.json.
     for (c, qs) in check_figures(state) {
         for (q, figs) in qs {
-            let m = analysis
-                .ccds
-                .entry(c.clone())
-                .or_default()
-                .entry(q)
-                .or_default();
+            let m = analysis.quad_mut(&c, &q);
             for (k, v) in figs {
                 m.entry(k).or_insert(v);
             }

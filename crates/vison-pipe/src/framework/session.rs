@@ -418,6 +418,47 @@ impl Session {
             .iter()
             .all(|t| t.status == "ok" || t.status == "flagged")
     }
+
+    /// Starts running the session: the thread pool of its tests (`jobs`) and the tests in run
+    /// order (BIAS before DARK), announced to `progress`.
+    pub(crate) fn start(
+        &self,
+        progress: &dyn Progress,
+    ) -> Result<(rayon::ThreadPool, Vec<String>)> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.opts.jobs.unwrap_or(0))
+            .build()
+            .map_err(|e| Error::Config {
+                file: "<options>".into(),
+                detail: format!("jobs: {e}"),
+            })?;
+        let tests = self.registry.run_order(&self.opts.tests);
+        progress.event(&ProgressEvent::SessionStart {
+            session: self.id.clone(),
+            tests: tests.clone(),
+        });
+        Ok((pool, tests))
+    }
+
+    /// Finishes the session ([`Self::finish`]), announces its end and sums it up.
+    pub(crate) fn conclude(
+        &mut self,
+        outcomes: Vec<TaskOutcome>,
+        progress: &dyn Progress,
+    ) -> Result<SessionSummary> {
+        self.finish()?;
+        let all_ran = self.all_ran();
+        progress.event(&ProgressEvent::SessionEnd {
+            session: self.id.clone(),
+            all_ran,
+        });
+        Ok(SessionSummary {
+            id: self.id.clone(),
+            dir: self.dir.clone(),
+            outcomes,
+            all_ran,
+        })
+    }
 }
 
 fn summary_line(path: &Path) -> String {
@@ -466,18 +507,7 @@ pub struct SessionSummary {
 
 /// Runs every test of a session in order (BIAS before DARK), parallel inside each test.
 pub fn run_session(session: &mut Session, progress: &dyn Progress) -> Result<SessionSummary> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(session.opts.jobs.unwrap_or(0))
-        .build()
-        .map_err(|e| Error::Config {
-            file: "<options>".into(),
-            detail: format!("jobs: {e}"),
-        })?;
-    let tests = session.registry.run_order(&session.opts.tests);
-    progress.event(&ProgressEvent::SessionStart {
-        session: session.id.clone(),
-        tests: tests.clone(),
-    });
+    let (pool, tests) = session.start(progress)?;
     let (data, elvis) = match session.load_data() {
         Ok(d) => d,
         Err(e) => {
@@ -496,18 +526,7 @@ pub fn run_session(session: &mut Session, progress: &dyn Progress) -> Result<Ses
         let o = pool.install(|| session.run_test(t, &data, elvis, progress));
         outcomes.push(o);
     }
-    session.finish()?;
-    let all_ran = session.all_ran();
-    progress.event(&ProgressEvent::SessionEnd {
-        session: session.id.clone(),
-        all_ran,
-    });
-    Ok(SessionSummary {
-        id: session.id.clone(),
-        dir: session.dir.clone(),
-        outcomes,
-        all_ran,
-    })
+    session.conclude(outcomes, progress)
 }
 
 /// The tests of a registry, with the script structure of each (campaign preset, ELVIS

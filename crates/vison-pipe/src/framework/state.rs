@@ -93,6 +93,18 @@ pub struct IngestState {
     pub flags: Flags,
 }
 
+impl IngestState {
+    /// Path of the frame of CCD `ccd` in exposure `obsid` (empty when not ingested).
+    pub fn frame_path(&self, obsid: i64, ccd: u8) -> PathBuf {
+        self.exposures
+            .iter()
+            .find(|e| e.obsid == obsid)
+            .and_then(|e| e.frames.iter().find(|f| f.ccd == ccd))
+            .map(|f| f.path.clone())
+            .unwrap_or_default()
+    }
+}
+
 /// Saved states of a task's steps.
 #[derive(Debug, Clone, Default)]
 pub struct TaskState {

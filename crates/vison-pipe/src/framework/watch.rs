@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use notify::{RecursiveMode, Watcher};
+use vison_explog::ElvisVersion;
 
 use crate::error::Result;
 use crate::framework::data::{DataSet, test_definition};
@@ -102,54 +103,21 @@ pub fn watch(
     progress: &dyn Progress,
 ) -> Result<SessionSummary> {
     let mut session = Session::create(opts.run.clone(), registry)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(session.opts.jobs.unwrap_or(0))
-        .build()
-        .map_err(|e| crate::error::Error::Config {
-            file: "<options>".into(),
-            detail: format!("jobs: {e}"),
-        })?;
-    let mut pending: Vec<String> = session.registry().run_order(&session.opts.tests);
-    progress.event(&ProgressEvent::SessionStart {
-        session: session.id.clone(),
-        tests: pending.clone(),
-    });
-    let (tx, rx) = mpsc::channel::<()>();
-    let mut _watcher = None;
-    if opts.notify {
-        let tx2 = tx.clone();
-        match notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            if res.is_ok() {
-                let _ = tx2.send(());
-            }
-        }) {
-            Ok(mut w) => {
-                let ok = session
-                    .opts
-                    .data
-                    .iter()
-                    .all(|d| w.watch(d, RecursiveMode::Recursive).is_ok());
-                if ok {
-                    _watcher = Some(w);
-                } else {
-                    tracing::warn!("file-system notifications unavailable; polling");
-                }
-            }
-            Err(e) => tracing::warn!("file-system notifications unavailable ({e}); polling"),
-        }
-    }
-    drop(tx);
+    let (pool, mut pending) = session.start(progress)?;
+    let (_watcher, rx) = file_events(&opts, &session);
     let t0 = Instant::now();
     let poll = Duration::from_secs_f64(opts.poll_s.max(0.05));
     let mut outcomes = Vec::new();
-    let mut last: Option<(DataSet, vison_explog::ElvisVersion)> = None;
+    let mut last: Option<(DataSet, ElvisVersion)> = None;
+    let mut run = |session: &mut Session, t: &str, data: &DataSet, elvis: ElvisVersion| {
+        outcomes.push(pool.install(|| session.run_test(t, data, elvis, progress)));
+    };
     loop {
         if let Ok((data, elvis)) = session.load_data() {
             let mut ran: BTreeSet<String> = BTreeSet::new();
             for t in pending.clone() {
                 if test_ready(&data, &t, &session.opts, elvis) {
-                    let o = pool.install(|| session.run_test(&t, &data, elvis, progress));
-                    outcomes.push(o);
+                    run(&mut session, &t, &data, elvis);
                     ran.insert(t);
                 }
             }
@@ -166,39 +134,67 @@ pub fn watch(
             .timeout_s
             .map(|t| Duration::from_secs_f64(t).saturating_sub(t0.elapsed()));
         if remaining.is_some_and(|r| r.is_zero()) {
+            // Tests with some data are analysed as they are, the others are not run.
             tracing::warn!(pending = ?pending, "watch timeout reached");
             for t in pending.clone() {
                 match &last {
                     Some((data, elvis)) if has_exposures(data, &t, &session.opts, *elvis) => {
-                        let o = pool.install(|| session.run_test(&t, data, *elvis, progress));
-                        outcomes.push(o);
+                        run(&mut session, &t, data, *elvis);
                     }
                     _ => session.mark_not_run(&t, "no data before the watch timeout"),
                 }
             }
             break;
         }
-        let wait = remaining.map_or(poll, |r| r.min(poll));
-        match rx.recv_timeout(wait) {
-            Ok(()) => {
-                // Let a burst of events (a file being copied) settle, then rescan.
-                std::thread::sleep(Duration::from_millis(200));
-                while rx.try_recv().is_ok() {}
+        wait_for_change(&rx, remaining.map_or(poll, |r| r.min(poll)));
+    }
+    session.conclude(outcomes, progress)
+}
+
+/// File-system notifications on the data folders (when `opts.notify` and available): the
+/// watcher to keep alive and the channel it signals. Without one the channel is closed and
+/// the loop polls.
+fn file_events(
+    opts: &WatchOptions,
+    session: &Session,
+) -> (Option<notify::RecommendedWatcher>, mpsc::Receiver<()>) {
+    let (tx, rx) = mpsc::channel::<()>();
+    let mut watcher = None;
+    if opts.notify {
+        let tx2 = tx.clone();
+        match notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            if res.is_ok() {
+                let _ = tx2.send(());
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(wait),
+        }) {
+            Ok(mut w) => {
+                let ok = session
+                    .opts
+                    .data
+                    .iter()
+                    .all(|d| w.watch(d, RecursiveMode::Recursive).is_ok());
+                if ok {
+                    watcher = Some(w);
+                } else {
+                    tracing::warn!("file-system notifications unavailable; polling");
+                }
+            }
+            Err(e) => tracing::warn!("file-system notifications unavailable ({e}); polling"),
         }
     }
-    session.finish()?;
-    let all_ran = session.all_ran();
-    progress.event(&ProgressEvent::SessionEnd {
-        session: session.id.clone(),
-        all_ran,
-    });
-    Ok(SessionSummary {
-        id: session.id.clone(),
-        dir: session.dir.clone(),
-        outcomes,
-        all_ran,
-    })
+    drop(tx);
+    (watcher, rx)
+}
+
+/// Waits up to `wait` for a notification; a burst of events (a file being copied) is let
+/// settle before the rescan.
+fn wait_for_change(rx: &mpsc::Receiver<()>, wait: Duration) {
+    match rx.recv_timeout(wait) {
+        Ok(()) => {
+            std::thread::sleep(Duration::from_millis(200));
+            while rx.try_recv().is_ok() {}
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => {}
+        Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(wait),
+    }
 }

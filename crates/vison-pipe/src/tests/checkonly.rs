@@ -166,11 +166,7 @@ impl Task for CheckOnlyTask {
             }
         }
         for ((ccd, q, k), (s, n)) in sums {
-            a.ccds
-                .entry(format!("CCD{ccd}"))
-                .or_default()
-                .entry(q)
-                .or_default()
+            a.quad_mut(&format!("CCD{ccd}"), &q)
                 .insert(format!("mean_{k}"), s / n as f64);
         }
         Ok(a)

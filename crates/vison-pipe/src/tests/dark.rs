@@ -9,17 +9,20 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use vison_ccd::fits::{HduSelector, inspect_fits, read_image};
 use vison_ccd::stack::StackMethod;
-use vison_ccd::{FrameGeometry, Header, Quadrant, Section};
+use vison_ccd::{FrameGeometry, Quadrant, Section};
+use vison_report::{Block, Cell, DataTable, Histogram, ImagePlot, Section as RSection};
 
 use crate::error::{Error, Result};
 use crate::framework::analysis::Analysis;
 use crate::framework::calib::CalibUse;
 use crate::framework::config::DarkConfig;
-use crate::framework::flags::{Flag, Flags};
-use crate::framework::prep::{PreparedRows, frame_offsets, min_stack};
-use crate::framework::products::{MasterNames, write_master_product};
-use crate::framework::report::{Plot, figure};
-use crate::framework::state::TaskState;
+use crate::framework::flags::Flags;
+use crate::framework::prep::{min_stack, open_ccd_frames};
+use crate::framework::products::{
+    MasterNames, master_header, masters_per_ccd, read_master_image, write_master_product,
+};
+use crate::framework::report::{Plot, figure, with_quadrant_panels};
+use crate::framework::state::{FrameCheck, IngestState, TaskState};
 use crate::framework::task::{Task, TaskEnv};
 use vison_ccd::quadcheck::clipped_mean_std;
 
@@ -157,183 +160,213 @@ fn master_bias(env: &TaskEnv<'_>, ccd: u8) -> Option<(Array2<f32>, [f64; 4], Pat
     None
 }
 
+/// The three stacks of a CCD's darks (offset-subtracted, cosmetic mask applied).
+struct DarkStacks {
+    /// Mean stack (dark current level).
+    mean: Array2<f32>,
+    /// Stack of the configured method (the product) and its scatter.
+    product: vison_ccd::stack::StackResult,
+    /// Per-pixel minimum (defect search).
+    low: Array2<f32>,
+    /// Mean offsets subtracted per quadrant (E, F, G, H), ADU.
+    offs_mean: [f64; 4],
+}
+
 impl DarkTask {
+    /// The `meta` step: the master dark of every CCD with usable frames.
     fn meta(&self, env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Flags)> {
-        let chk = st.check()?;
         let ingest = st.ingest()?;
-        let prep = &env.cfg.preprocessing;
-        let cfg = &env.cfg.dark;
-        let mut flags = Flags::new();
-        let mut ccds = BTreeMap::new();
-        for ccd in 1..=3u8 {
-            let frames: Vec<&crate::framework::state::FrameCheck> = chk.usable(ccd).collect();
-            let Some(g) = frames.iter().find_map(|f| f.geometry) else {
-                flags.raise(
-                    Flag::BADDATAPROD,
-                    format!("CCD{ccd}: no usable dark frame, no master dark"),
-                );
-                continue;
-            };
-            let n = frames.len();
-            let mut offs_mean = [0.0f64; 4];
-            // The cosmetic mask in the preparation; the master bias is subtracted from the
-            // stacks below (its offsets give the offset drift).
-            let calib = env.pixel_calib(ccd, &g, None, CalibUse::MASK)?;
-            let open_all = |offs_mean: &mut [f64; 4]| -> Result<Vec<PreparedRows>> {
-                let mut v = Vec::new();
-                for fc in &frames {
-                    let path = ingest
-                        .exposures
-                        .iter()
-                        .find(|e| e.obsid == fc.obsid)
-                        .and_then(|e| e.frames.iter().find(|f| f.ccd == ccd))
-                        .map(|f| f.path.clone())
-                        .unwrap_or_default();
-                    let o = frame_offsets(fc, prep);
-                    for k in 0..4 {
-                        offs_mean[k] += f64::from(o[k]) / n as f64;
-                    }
-                    v.push(
-                        PreparedRows::open(&path, g, o, prep.mask_bad_pixels)?
-                            .with_calib(calib.clone()),
-                    );
-                }
-                Ok(v)
-            };
-            let mut srcs = open_all(&mut offs_mean)?;
-            let budget = prep.stack_budget_mib << 20;
-            let mean_stack = vison_ccd::stack::stack(&mut srcs, StackMethod::Mean, budget)?;
-            let mut dummy = [0.0f64; 4];
-            let mut srcs = open_all(&mut dummy)?;
-            let prod_stack = vison_ccd::stack::stack(&mut srcs, cfg.stack.method(), budget)?;
-            // Defects are searched on the per-pixel minimum: a hot pixel is hot in every frame,
-            // a cosmic ray (even one hitting the same pixel in half of the frames) is not.
-            let mut srcs = open_all(&mut dummy)?;
-            let mut low = min_stack(&mut srcs, budget)?;
-            drop(srcs);
-            let exptime_s = frames.iter().map(|f| f.exptime_s).sum::<f64>() / n as f64;
-            let bias = master_bias(env, ccd).filter(|(b, _, _)| b.dim() == mean_stack.value.dim());
-            let bias_source = bias
-                .as_ref()
-                .map(|(_, _, p)| match p.strip_prefix(&env.session_dir) {
-                    // Inside the session: relative to the test folder (no session path in
-                    // the results, a working link in the report).
-                    Ok(rel) => format!("../{}", rel.display()),
-                    Err(_) => p.display().to_string(),
-                })
-                .unwrap_or_else(|| "none (prescan offset only)".into());
-            if bias.is_none() {
-                tracing::warn!(
-                    ccd,
-                    "DARK01: no master bias; dark measured against the prescan offset"
-                );
-            }
-            let mut dark = prod_stack.value.clone();
-            let mut dark_mean = mean_stack.value.clone();
-            let mut drift = [f64::NAN; 4];
-            if let Some((b, boffs, _)) = &bias {
-                dark -= b;
-                dark_mean -= b;
-                low -= b;
-                for k in 0..4 {
-                    drift[k] = offs_mean[k] - boffs[k];
-                }
-                if !cfg.correct_offset_drift {
-                    for (k, q) in Quadrant::ALL.into_iter().enumerate() {
-                        let d = drift[k] as f32;
-                        vison_ccd::qcan_view_mut(&g, dark.view_mut(), q).mapv_inplace(|x| x + d);
-                        vison_ccd::qcan_view_mut(&g, dark_mean.view_mut(), q)
-                            .mapv_inplace(|x| x + d);
-                        vison_ccd::qcan_view_mut(&g, low.view_mut(), q).mapv_inplace(|x| x + d);
-                    }
-                }
-            }
-            let mut mask = Array2::<u8>::zeros(dark.dim());
-            let mut quads = BTreeMap::new();
-            let b = g.section_box_qcan(Section::Image);
-            for (k, q) in Quadrant::ALL.into_iter().enumerate() {
-                let img = vison_ccd::cutout(vison_ccd::qcan_view(&g, low.view(), q), &b);
-                let (hot_pixels, hot_columns) = find_hot(img, b.col0, cfg);
-                {
-                    let mut mq = vison_ccd::qcan_view_mut(&g, mask.view_mut(), q);
-                    for &c in &hot_columns {
-                        mq.column_mut(c)
-                            .slice_mut(ndarray::s![b.row0..b.row1])
-                            .fill(2);
-                    }
-                    for h in &hot_pixels {
-                        if let Some(m) = mq.get_mut((b.row0 + h.y_px, h.x_px)) {
-                            *m = 1;
-                        }
-                    }
-                }
-                let mimg = vison_ccd::cutout(vison_ccd::qcan_view(&g, dark_mean.view(), q), &b);
-                let qmask = vison_ccd::cutout(vison_ccd::qcan_view(&g, mask.view(), q), &b);
-                let vals: Vec<f32> = mimg
-                    .iter()
-                    .zip(qmask.iter())
-                    .filter(|(_, m)| **m == 0)
-                    .map(|(v, _)| *v)
-                    .collect();
-                let (level, _, _) = clipped_mean_std(&vals, cfg.clip_sigma, 10);
-                let dark_adu_per_s = if exptime_s > 0.0 {
-                    level / exptime_s
-                } else {
-                    f64::NAN
-                };
-                let gain = env.gains.get(ccd, q.name());
-                quads.insert(
-                    q.name().to_string(),
-                    DarkQuad {
-                        dark_adu_per_s,
-                        dark_e_per_px_per_s: dark_adu_per_s * gain,
-                        gain_e_per_adu: gain,
-                        offset_drift_adu: drift[k],
-                        hot_pixels,
-                        hot_columns,
-                    },
-                );
-            }
-            let mut primary = Header::new();
-            primary.set("TEST", "DARK01");
-            primary.set("CCD", format!("CCD{ccd}"));
-            primary.set("BLOCKID", env.block.block.as_str());
-            primary.set("NCOMB", n as i64);
-            primary.set("EXPTIME", exptime_s);
-            primary.set("STACKMTH", format!("{:?}", cfg.stack).as_str());
-            primary
-                .add_comment("DARK: stacked offset-subtracted darks minus the master bias (ADU).");
-            primary.add_comment("MASK: 1 hot pixel, 2 hot column.");
-            let rel = format!("products/EUC_DK_ROE1_CCD{ccd}.fits");
-            write_master_product(
-                &env.test_dir.join(&rel),
-                &primary,
-                &g,
-                &MasterNames {
-                    value: "DARK",
-                    error: "EDARK",
-                    mask: "MASK",
-                },
-                dark.view(),
-                prod_stack.std.view(),
-                mask.view(),
-            )?;
+        let missing = "no usable dark frame, no master dark";
+        let (ccds, flags) = masters_per_ccd(st.check()?, missing, |ccd, frames, g| {
+            let md = master_dark(env, ingest, frames, ccd, g)?;
             env.step_progress("meta", u64::from(ccd), 3);
-            ccds.insert(
-                format!("CCD{ccd}"),
-                MasterDark {
-                    product: rel,
-                    n_frames: n,
-                    exptime_s,
-                    bias_source,
-                    quads,
-                },
-            );
-        }
+            Ok(md)
+        })?;
         let v = serde_json::to_value(DarkMeta { ccds })
             .map_err(|e| Error::step("DARK01", "meta", e))?;
         Ok((v, flags))
     }
+}
+
+/// Mean, product and minimum stacks of the `frames` of CCD `ccd` (each a pass over the files).
+fn dark_stacks(
+    env: &TaskEnv<'_>,
+    ingest: &IngestState,
+    frames: &[&FrameCheck],
+    ccd: u8,
+    g: FrameGeometry,
+) -> Result<DarkStacks> {
+    let prep = &env.cfg.preprocessing;
+    // The cosmetic mask in the preparation; the master bias is subtracted from the stacks
+    // (its offsets give the offset drift).
+    let calib = env.pixel_calib(ccd, &g, None, CalibUse::MASK)?;
+    let open_all = || open_ccd_frames(ingest, frames, ccd, g, prep, &calib);
+    let budget = prep.stack_budget_mib << 20;
+    let (mut srcs, offs_mean) = open_all()?;
+    let mean = vison_ccd::stack::stack(&mut srcs, StackMethod::Mean, budget)?.value;
+    let (mut srcs, _) = open_all()?;
+    let product = vison_ccd::stack::stack(&mut srcs, env.cfg.dark.stack.method(), budget)?;
+    // Defects are searched on the per-pixel minimum: a hot pixel is hot in every frame, a
+    // cosmic ray (even one hitting the same pixel in half of the frames) is not.
+    let (mut srcs, _) = open_all()?;
+    let low = min_stack(&mut srcs, budget)?;
+    Ok(DarkStacks {
+        mean,
+        product,
+        low,
+        offs_mean,
+    })
+}
+
+/// The master dark of CCD `ccd`: stacks minus the master bias (offset drift added back unless
+/// corrected), dark current and defects per quadrant, product written.
+fn master_dark(
+    env: &TaskEnv<'_>,
+    ingest: &IngestState,
+    frames: &[&FrameCheck],
+    ccd: u8,
+    g: FrameGeometry,
+) -> Result<MasterDark> {
+    let n = frames.len();
+    let DarkStacks {
+        mean: mut dark_mean,
+        product,
+        mut low,
+        offs_mean,
+    } = dark_stacks(env, ingest, frames, ccd, g)?;
+    let exptime_s = frames.iter().map(|f| f.exptime_s).sum::<f64>() / n as f64;
+    let bias = master_bias(env, ccd).filter(|(b, _, _)| b.dim() == dark_mean.dim());
+    let bias_source = bias
+        .as_ref()
+        .map(|(_, _, p)| match p.strip_prefix(&env.session_dir) {
+            // Inside the session: relative to the test folder (no session path in the
+            // results, a working link in the report).
+            Ok(rel) => format!("../{}", rel.display()),
+            Err(_) => p.display().to_string(),
+        })
+        .unwrap_or_else(|| "none (prescan offset only)".into());
+    if bias.is_none() {
+        tracing::warn!(
+            ccd,
+            "DARK01: no master bias; dark measured against the prescan offset"
+        );
+    }
+    let mut dark = product.value.clone();
+    let mut drift = [f64::NAN; 4];
+    if let Some((b, boffs, _)) = &bias {
+        for k in 0..4 {
+            drift[k] = offs_mean[k] - boffs[k];
+        }
+        let keep_drift = (!env.cfg.dark.correct_offset_drift).then_some(drift);
+        for img in [&mut dark, &mut dark_mean, &mut low] {
+            subtract_bias(img, b, &g, keep_drift);
+        }
+    }
+    let (quads, mask) = dark_quads(env, ccd, &g, &low, &dark_mean, exptime_s, drift);
+    let mut primary = master_header("DARK01", ccd, &env.block.block, n);
+    primary.set("EXPTIME", exptime_s);
+    primary.set("STACKMTH", format!("{:?}", env.cfg.dark.stack).as_str());
+    primary.add_comment("DARK: stacked offset-subtracted darks minus the master bias (ADU).");
+    primary.add_comment("MASK: 1 hot pixel, 2 hot column.");
+    let rel = format!("products/EUC_DK_ROE1_CCD{ccd}.fits");
+    write_master_product(
+        &env.test_dir.join(&rel),
+        &primary,
+        &g,
+        &MasterNames {
+            value: "DARK",
+            error: "EDARK",
+            mask: "MASK",
+        },
+        dark.view(),
+        product.std.view(),
+        mask.view(),
+    )?;
+    Ok(MasterDark {
+        product: rel,
+        n_frames: n,
+        exptime_s,
+        bias_source,
+        quads,
+    })
+}
+
+/// Subtracts the master bias `b` from `img`; with `keep_drift` the offset drift of each
+/// quadrant is added back (the dark is then measured against the bias frames' offsets).
+fn subtract_bias(
+    img: &mut Array2<f32>,
+    b: &Array2<f32>,
+    g: &FrameGeometry,
+    keep_drift: Option<[f64; 4]>,
+) {
+    *img -= b;
+    if let Some(drift) = keep_drift {
+        for (k, q) in Quadrant::ALL.into_iter().enumerate() {
+            let d = drift[k] as f32;
+            vison_ccd::qcan_view_mut(g, img.view_mut(), q).mapv_inplace(|x| x + d);
+        }
+    }
+}
+
+/// Hot pixels and columns (on the minimum stack `low`) and the dark current (clipped mean of
+/// `dark_mean` outside the defects) per quadrant, with the defect mask (1 pixel, 2 column).
+fn dark_quads(
+    env: &TaskEnv<'_>,
+    ccd: u8,
+    g: &FrameGeometry,
+    low: &Array2<f32>,
+    dark_mean: &Array2<f32>,
+    exptime_s: f64,
+    drift: [f64; 4],
+) -> (BTreeMap<String, DarkQuad>, Array2<u8>) {
+    let cfg = &env.cfg.dark;
+    let mut mask = Array2::<u8>::zeros(low.dim());
+    let mut quads = BTreeMap::new();
+    let b = g.section_box_qcan(Section::Image);
+    for (k, q) in Quadrant::ALL.into_iter().enumerate() {
+        let img = vison_ccd::cutout(vison_ccd::qcan_view(g, low.view(), q), &b);
+        let (hot_pixels, hot_columns) = find_hot(img, b.col0, cfg);
+        {
+            let mut mq = vison_ccd::qcan_view_mut(g, mask.view_mut(), q);
+            for &c in &hot_columns {
+                mq.column_mut(c)
+                    .slice_mut(ndarray::s![b.row0..b.row1])
+                    .fill(2);
+            }
+            for h in &hot_pixels {
+                if let Some(m) = mq.get_mut((b.row0 + h.y_px, h.x_px)) {
+                    *m = 1;
+                }
+            }
+        }
+        let mimg = vison_ccd::cutout(vison_ccd::qcan_view(g, dark_mean.view(), q), &b);
+        let qmask = vison_ccd::cutout(vison_ccd::qcan_view(g, mask.view(), q), &b);
+        let vals: Vec<f32> = mimg
+            .iter()
+            .zip(qmask.iter())
+            .filter(|(_, m)| **m == 0)
+            .map(|(v, _)| *v)
+            .collect();
+        let (level, _, _) = clipped_mean_std(&vals, cfg.clip_sigma, 10);
+        let dark_adu_per_s = if exptime_s > 0.0 {
+            level / exptime_s
+        } else {
+            f64::NAN
+        };
+        let gain = env.gains.get(ccd, q.name());
+        quads.insert(
+            q.name().to_string(),
+            DarkQuad {
+                dark_adu_per_s,
+                dark_e_per_px_per_s: dark_adu_per_s * gain,
+                gain_e_per_adu: gain,
+                offset_drift_adu: drift[k],
+                hot_pixels,
+                hot_columns,
+            },
+        );
+    }
+    (quads, mask)
 }
 
 impl Task for DarkTask {
@@ -367,12 +400,7 @@ impl Task for DarkTask {
                 ),
             ));
             for (q, dq) in &md.quads {
-                let m = a
-                    .ccds
-                    .entry(ccd.clone())
-                    .or_default()
-                    .entry(q.clone())
-                    .or_default();
+                let m = a.quad_mut(ccd, q);
                 m.insert("dark_adu_per_s".into(), dq.dark_adu_per_s);
                 m.insert("dark_e_per_px_per_s".into(), dq.dark_e_per_px_per_s);
                 m.insert("gain_e_per_adu".into(), dq.gain_e_per_adu);
@@ -406,28 +434,13 @@ impl Task for DarkTask {
         state: &TaskState,
         a: &Analysis,
     ) -> Result<Vec<vison_report::Section>> {
-        use vison_report::{
-            Block, Cell, DataTable, Histogram, ImagePlot, ScaleLimits, Section as RSection,
-        };
         let mut s = RSection::new("Dark current and defects");
         let Some(meta) = state.step::<DarkMeta>("meta")? else {
             return Ok(vec![
                 s.with(Block::Paragraph("The master dark was not built.".into())),
             ]);
         };
-        let mut t = DataTable::new(
-            "Dark current per quadrant (hot pixels and columns excluded)",
-            [
-                "CCD",
-                "Q",
-                "dark [ADU/s]",
-                "gain [e-/ADU]",
-                "dark [e-/px/s]",
-                "hot pixels",
-                "hot columns",
-                "offset drift [ADU]",
-            ],
-        );
+        let mut t = dark_table();
         let mut maps = ImagePlot::new(
             "DARK01: master dark minus master bias",
             "serial [px]",
@@ -443,50 +456,10 @@ impl Task for DarkTask {
         .with_bins(30)
         .with_log_y(true);
         for (ccd, md) in &meta.ccds {
-            let mut exc = Vec::new();
-            for (q, dq) in &md.quads {
-                t.push_row(vec![
-                    Cell::text(ccd.clone()),
-                    Cell::text(q.clone()),
-                    Cell::number(dq.dark_adu_per_s),
-                    Cell::number(dq.gain_e_per_adu),
-                    Cell::number(dq.dark_e_per_px_per_s),
-                    Cell::text(dq.hot_pixels.len().to_string()),
-                    Cell::text(
-                        dq.hot_columns
-                            .iter()
-                            .map(|c| c.to_string())
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                    ),
-                    Cell::number(dq.offset_drift_adu),
-                ]);
-                exc.extend(dq.hot_pixels.iter().map(|h| h.excess_adu));
-            }
+            let exc = push_dark_rows(&mut t, ccd, md);
             hist = hist.with_data(ccd.clone(), exc);
-            let path = env.test_dir.join(&md.product);
-            match read_image(&path, HduSelector::Name("DARK")) {
-                Ok((hdu, data)) => {
-                    let g = vison_ccd::fits::geometry_of(
-                        &path,
-                        &hdu.header,
-                        data.ncols(),
-                        data.nrows(),
-                    )
-                    .unwrap_or_else(|_| FrameGeometry::small());
-                    let b = g.section_box_qcan(Section::Image);
-                    for q in Quadrant::ALL {
-                        let v = vison_ccd::cutout(vison_ccd::qcan_view(&g, data.view(), q), &b);
-                        maps = maps.with_panel(
-                            format!("{ccd} {}", q.name()),
-                            v,
-                            ScaleLimits::Percentile {
-                                lo_pct: 1.0,
-                                hi_pct: 99.0,
-                            },
-                        );
-                    }
-                }
+            match read_master_image(&env.test_dir.join(&md.product), "DARK") {
+                Ok((data, g)) => maps = with_quadrant_panels(maps, ccd, &data, &g, (1.0, 99.0)),
                 Err(e) => s.push(Block::Paragraph(format!(
                     "{ccd}: master dark unreadable: {e}"
                 ))),
@@ -512,6 +485,48 @@ impl Task for DarkTask {
         ));
         Ok(vec![s])
     }
+}
+
+/// The empty table of dark current per quadrant.
+fn dark_table() -> DataTable {
+    DataTable::new(
+        "Dark current per quadrant (hot pixels and columns excluded)",
+        [
+            "CCD",
+            "Q",
+            "dark [ADU/s]",
+            "gain [e-/ADU]",
+            "dark [e-/px/s]",
+            "hot pixels",
+            "hot columns",
+            "offset drift [ADU]",
+        ],
+    )
+}
+
+/// Adds the quadrants of one CCD's master dark to the table; returns the hot pixels' excesses.
+fn push_dark_rows(t: &mut DataTable, ccd: &str, md: &MasterDark) -> Vec<f64> {
+    let mut exc = Vec::new();
+    for (q, dq) in &md.quads {
+        t.push_row(vec![
+            Cell::text(ccd.to_string()),
+            Cell::text(q.clone()),
+            Cell::number(dq.dark_adu_per_s),
+            Cell::number(dq.gain_e_per_adu),
+            Cell::number(dq.dark_e_per_px_per_s),
+            Cell::text(dq.hot_pixels.len().to_string()),
+            Cell::text(
+                dq.hot_columns
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            Cell::number(dq.offset_drift_adu),
+        ]);
+        exc.extend(dq.hot_pixels.iter().map(|h| h.excess_adu));
+    }
+    exc
 }
 
 #[cfg(test)]

@@ -12,10 +12,9 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::framework::analysis::Analysis;
 use crate::framework::flags::{Flag, Flags};
-use crate::framework::report::{Plot, figure};
 use crate::framework::state::TaskState;
 use crate::framework::task::{Task, TaskEnv};
-use crate::tests::flat::ptc::{PtcFits, PtcPairs, PtcTask, gains_table, ptc_figures, ptc_plot};
+use crate::tests::flat::ptc::{PtcFits, PtcPairs, PtcTask, gains_table, ptc_figure, ptc_figures};
 
 /// Largest covariance lag measured by BF01, px.
 pub const BF_MAX_LAG_PX: usize = 4;
@@ -142,12 +141,7 @@ impl Task for BfTask {
         if let Some(m) = state.step::<BfModels>("g15")? {
             for (ccd, qs) in &m.ccds {
                 for (q, b) in qs {
-                    let e = a
-                        .ccds
-                        .entry(ccd.clone())
-                        .or_default()
-                        .entry(q.clone())
-                        .or_default();
+                    let e = a.quad_mut(ccd, q);
                     e.insert("g15_p0".into(), b.p0);
                     e.insert("g15_p1_per_px".into(), b.p1);
                     e.insert("a00_g15_smooth_per_e".into(), b.a00_smooth_per_e);
@@ -170,13 +164,11 @@ impl Task for BfTask {
         use vison_report::{Block, Cell, DataTable, Section as RSection};
         let mut s = RSection::new("Covariances and the brighter-fatter model");
         if let Some(pp) = state.step::<PtcPairs>("pairs")? {
-            s.push(figure(
+            s.push(ptc_figure(
                 env,
-                "ptc",
+                &self.name,
                 "Photon transfer curves of the BF01 pairs (variance against mean).",
-                Plot::Grid(ptc_plot(&format!("{}: PTC", self.name), &pp)),
-                1500,
-                450,
+                &pp,
             ));
         }
         s.push(gains_table(a));

@@ -26,7 +26,7 @@ use crate::framework::fluence::{
     ColumnFluence, check_column_fluence, column_rel_fluences, fluence_compliance,
 };
 use crate::framework::frames::{FlatExposure, exposures, finite_mean, image_area};
-use crate::framework::prep::{PreparedRows, frame_offsets};
+use crate::framework::prep::open_for_stack;
 use crate::framework::state::TaskState;
 use crate::framework::task::{Task, TaskEnv};
 
@@ -124,15 +124,13 @@ impl FlatTask {
             .geometry
             .ok_or_else(|| Error::step(&self.name, "masters", "no frame geometry"))?;
         let calib = env.pixel_calib(ccd, &g, wavelength_nm(first.wave), CalibUse::ALL)?;
-        let mut offs = [0.0f64; 4];
-        let mut srcs = Vec::with_capacity(exps.len());
-        for e in exps {
-            let o = frame_offsets(&e.check, prep);
-            for k in 0..4 {
-                offs[k] += f64::from(o[k]) / exps.len() as f64;
-            }
-            srcs.push(PreparedRows::open(&e.path, g, o, true)?.with_calib(calib.clone()));
-        }
+        let (mut srcs, offs) = open_for_stack(
+            exps.iter().map(|e| (e.path.as_path(), &e.check)),
+            g,
+            prep,
+            true,
+            &calib,
+        )?;
         let stacked =
             vison_ccd::stack::stack(&mut srcs, StackMethod::Median, prep.stack_budget_mib << 20)?;
         drop(srcs);
@@ -285,12 +283,7 @@ impl Task for FlatTask {
                     ),
                 ));
                 for (q, f) in &m.quads {
-                    let e = a
-                        .ccds
-                        .entry(format!("CCD{}", m.ccd))
-                        .or_default()
-                        .entry(q.clone())
-                        .or_default();
+                    let e = a.quad_mut(&format!("CCD{}", m.ccd), q);
                     e.insert(format!("prnu_{}_pc", m.label), f.prnu_pc);
                     e.insert(format!("fluence_{}_adu", m.label), f.fluence_adu);
                     e.insert(
@@ -303,11 +296,7 @@ impl Task for FlatTask {
                 }
             }
             for ((ccd, q), v) in prnu {
-                a.ccds
-                    .entry(ccd)
-                    .or_default()
-                    .entry(q)
-                    .or_default()
+                a.quad_mut(&ccd, &q)
                     .insert("prnu_pc".into(), finite_mean(&v));
             }
         }

@@ -147,7 +147,7 @@ impl Task for FlatFluxTask {
         if let Some(fx) = state.step::<FluxState>("flux")? {
             for (ccd, qs) in fx.ccds {
                 for (q, f) in qs {
-                    let m = a.ccds.entry(ccd.clone()).or_default().entry(q).or_default();
+                    let m = a.quad_mut(&ccd, &q);
                     m.insert("flux_adu_per_s".into(), f.flux_adu_per_s);
                     m.insert("flux_scatter_pc".into(), f.flux_scatter_pc);
                 }

@@ -274,12 +274,7 @@ impl Task for NlTask {
             ));
             for (ccd, qs) in &f.ccds {
                 for (q, r) in qs {
-                    let m = a
-                        .ccds
-                        .entry(ccd.clone())
-                        .or_default()
-                        .entry(q.clone())
-                        .or_default();
+                    let m = a.quad_mut(ccd, q);
                     m.insert("nl_max_abs_pc".into(), r.max_abs_nonlin_pc);
                     m.insert("nl_signal_at_max_adu".into(), r.signal_at_max_nonlin_adu);
                     m.insert("nl_rms_residual_frac".into(), r.rms_residual_frac);

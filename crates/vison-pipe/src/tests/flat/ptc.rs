@@ -553,12 +553,7 @@ fn raise_fit_flags(flags: &mut Flags, ccd: u8, q: Quadrant, f: &QuadPtc) {
 pub(crate) fn ptc_figures(fits: &PtcFits, a: &mut Analysis) {
     for (ccd, qs) in &fits.ccds {
         for (q, f) in qs {
-            let m = a
-                .ccds
-                .entry(ccd.clone())
-                .or_default()
-                .entry(q.clone())
-                .or_default();
+            let m = a.quad_mut(ccd, q);
             m.insert("gain_cubic_e_per_adu".into(), f.gain_cubic_e_per_adu);
             m.insert(
                 "gain_cubic_err_e_per_adu".into(),
@@ -615,8 +610,26 @@ pub(crate) fn ptc_figures(fits: &PtcFits, a: &mut Analysis) {
     }
 }
 
-/// PTC figure: one panel per CCD, variance against mean per quadrant.
-pub(crate) fn ptc_plot(title: &str, pp: &PtcPairs) -> vison_report::PlotGrid {
+/// The `ptc` figure of task `task` with `caption`.
+pub(crate) fn ptc_figure(
+    env: &TaskEnv<'_>,
+    task: &str,
+    caption: &str,
+    pp: &PtcPairs,
+) -> vison_report::Block {
+    let title = format!("{task}: PTC");
+    figure(
+        env,
+        "ptc",
+        caption,
+        Plot::Grid(ptc_plot(&title, pp)),
+        1500,
+        450,
+    )
+}
+
+/// PTC plot: one panel per CCD, variance against mean per quadrant.
+fn ptc_plot(title: &str, pp: &PtcPairs) -> vison_report::PlotGrid {
     use vison_report::{PlotGrid, Series, SeriesStyle, XyPlot};
     let mut grid = PlotGrid::new(title, 3);
     for ccd in 1..=3u8 {
@@ -727,14 +740,12 @@ impl Task for PtcTask {
         use vison_report::{Block, Section as RSection};
         let mut s = RSection::new("Photon transfer curve");
         match state.step::<PtcPairs>("pairs")? {
-            Some(pp) => s.push(figure(
+            Some(pp) => s.push(ptc_figure(
                 env,
-                "ptc",
+                &self.name,
                 "Photon transfer curves: per-frame variance var(difference)/2 against the mean \
                  of each flat pair, per CCD (panels) and quadrant (series).",
-                Plot::Grid(ptc_plot(&format!("{}: PTC", self.name), &pp)),
-                1500,
-                450,
+                &pp,
             )),
             None => s.push(Block::Paragraph("No flat pairs were measured.".into())),
         }

@@ -56,8 +56,8 @@ fn curves(rows: &[SpotRow]) -> BTreeMap<(u8, String, String), CurvePoints> {
         c.entry(r.key()).or_default().push((
             r.mirror_mm,
             r.fwhm_optical_px(),
-            r.x_ccd_px,
-            r.y_ccd_px,
+            r.meas.x_ccd_px,
+            r.meas.y_ccd_px,
         ));
     }
     c

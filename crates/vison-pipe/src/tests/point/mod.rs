@@ -52,11 +52,7 @@ impl PointTask {
 
 /// Writes `figs` (quadrant -> key -> value) of each CCD into the analysis.
 fn put(a: &mut Analysis, ccd: u8, q: &str, key: &str, v: f64) {
-    a.ccds
-        .entry(format!("CCD{ccd}"))
-        .or_default()
-        .entry(q.to_string())
-        .or_default()
+    a.quad_mut(&format!("CCD{ccd}"), q)
         .insert(key.to_string(), v);
 }
 

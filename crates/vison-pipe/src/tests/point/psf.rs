@@ -96,10 +96,13 @@ fn reference_exptime(sp: &SpotsState, chamber: &str) -> (f64, String) {
 }
 
 fn spot_psf(rows: &[&SpotRow], actual: &dyn Fn(f64) -> f64, ref_t: f64) -> (SpotPsf, Vec<f64>) {
-    let good: Vec<&&SpotRow> = rows.iter().filter(|r| r.flux_adu.is_finite()).collect();
+    let good: Vec<&&SpotRow> = rows
+        .iter()
+        .filter(|r| r.meas.flux_adu.is_finite())
+        .collect();
     let pts: Vec<(f64, f64)> = good
         .iter()
-        .map(|r| (actual(r.exptime_s), r.flux_adu))
+        .map(|r| (actual(r.exptime_s), r.meas.flux_adu))
         .collect();
     let (a, b) = line_fit(&pts);
     // Residuals of the mean flux of each exposure time (the noise of single frames averages
@@ -116,7 +119,7 @@ fn spot_psf(rows: &[&SpotRow], actual: &dyn Fn(f64) -> f64, ref_t: f64) -> (Spot
         .collect();
     let bf: Vec<(f64, f64)> = rows
         .iter()
-        .map(|r| (r.peak_adu / 1e4, r.fwhm_optical_px()))
+        .map(|r| (r.meas.peak_adu / 1e4, r.fwhm_optical_px()))
         .filter(|p| p.0.is_finite() && p.1.is_finite())
         .collect();
     let at_ref: Vec<&&SpotRow> = rows.iter().filter(|r| r.exptime_s == ref_t).collect();
@@ -124,17 +127,29 @@ fn spot_psf(rows: &[&SpotRow], actual: &dyn Fn(f64) -> f64, ref_t: f64) -> (Spot
         |f: &dyn Fn(&SpotRow) -> f64| finite_mean(&at_ref.iter().map(|r| f(r)).collect::<Vec<_>>());
     let r0 = rows.first();
     let s = SpotPsf {
-        ccd: r0.map_or(0, |r| r.ccd),
-        quadrant: r0.map_or_else(String::new, |r| r.quadrant.clone()),
-        spot: r0.map_or_else(String::new, |r| r.spot.clone()),
+        ccd: r0.map_or(0, |r| r.meas.ccd),
+        quadrant: r0.map_or_else(String::new, |r| r.meas.quadrant.clone()),
+        spot: r0.map_or_else(String::new, |r| r.meas.spot.clone()),
         flux_slope_adu_per_s: b,
         flux_intercept_adu: a,
         lin_max_resid_frac: resid.iter().fold(f64::NAN, |m, r| m.max(r.abs())),
         dfwhm_dpeak_px_per_10kadu: line_fit(&bf).1,
         fwhm_ref_px: mean(&|r| r.fwhm_optical_px()),
-        e1_ref: mean(&|r| if r.converged { r.e1 } else { f64::NAN }),
-        e2_ref: mean(&|r| if r.converged { r.e2 } else { f64::NAN }),
-        peak_ref_adu: mean(&|r| r.peak_adu),
+        e1_ref: mean(&|r| {
+            if r.meas.converged {
+                r.meas.e1
+            } else {
+                f64::NAN
+            }
+        }),
+        e2_ref: mean(&|r| {
+            if r.meas.converged {
+                r.meas.e2
+            } else {
+                f64::NAN
+            }
+        }),
+        peak_ref_adu: mean(&|r| r.meas.peak_adu),
     };
     (s, resid)
 }
@@ -189,10 +204,14 @@ fn per_spot_grid(
     for ccd in 1..=3u8 {
         for q in ["E", "F", "G", "H"] {
             let mut series: BTreeMap<&str, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-            for r in sp.rows.iter().filter(|r| r.ccd == ccd && r.quadrant == q) {
+            for r in sp
+                .rows
+                .iter()
+                .filter(|r| r.meas.ccd == ccd && r.meas.quadrant == q)
+            {
                 let (x, y) = xy(r);
                 if x.is_finite() && y.is_finite() {
-                    let e = series.entry(r.spot.as_str()).or_default();
+                    let e = series.entry(r.meas.spot.as_str()).or_default();
                     e.0.push(x);
                     e.1.push(y);
                 }
@@ -276,7 +295,7 @@ pub(crate) fn report(
                 "exposure time [s]",
                 "flux [ADU]",
                 sp,
-                &|r| (shutter.actual_exptime_s(r.exptime_s), r.flux_adu),
+                &|r| (shutter.actual_exptime_s(r.exptime_s), r.meas.flux_adu),
             )),
         ),
         (
@@ -290,7 +309,7 @@ pub(crate) fn report(
                 &|r| {
                     let t = shutter.actual_exptime_s(r.exptime_s);
                     let (a, b) = lines.get(&r.key()).copied().unwrap_or((f64::NAN, f64::NAN));
-                    (t, 100.0 * (r.flux_adu - (a + b * t)) / (a + b * t))
+                    (t, 100.0 * (r.meas.flux_adu - (a + b * t)) / (a + b * t))
                 },
             )),
         ),
@@ -302,14 +321,21 @@ pub(crate) fn report(
                 "peak [ADU]",
                 "FWHM [px]",
                 sp,
-                &|r| (r.peak_adu, r.fwhm_optical_px()),
+                &|r| (r.meas.peak_adu, r.fwhm_optical_px()),
             )),
         ),
         (
             "psf_e1_vs_peak",
             "Ellipticity e1 against peak",
             Plot::Grid(per_spot_grid("e1 vs peak", "peak [ADU]", "e1", sp, &|r| {
-                (r.peak_adu, if r.converged { r.e1 } else { f64::NAN })
+                (
+                    r.meas.peak_adu,
+                    if r.meas.converged {
+                        r.meas.e1
+                    } else {
+                        f64::NAN
+                    },
+                )
             })),
         ),
     ];

@@ -1,5 +1,6 @@
 //! The `spots` step: every spot of every usable frame located from the chamber pattern and
-//! measured with vison-point (`measure_frame_spots`, the code of `vison-inspect spots`).
+//! measured with vison-point (`measure_frame_spots`, the code of `vison-inspect spots`) on
+//! frames calibrated in the order offset and bias, non-linearity, master flat.
 
 use std::collections::BTreeMap;
 
@@ -11,52 +12,39 @@ use vison_point::{NominalSpot, SpotConfig, measure_frame_spots};
 
 use crate::error::{Error, Result};
 use crate::framework::flags::{Flag, Flags};
-use crate::framework::frames::{FlatExposure, calibrated, exposures};
+use crate::framework::frames::{FlatExposure, QuadNl, calibrated_nl, exposures};
 use crate::framework::state::TaskState;
 use crate::framework::task::TaskEnv;
 use crate::tests::flat::ptc::load_nonlinearity;
 
 /// Non-linearity corrections per CCD and quadrant (`calibration.nonlinearity`).
-type NlMap = BTreeMap<String, BTreeMap<String, vison_flat::nonlin::NonlinCorrection>>;
+type NlMap = BTreeMap<String, QuadNl>;
 
 /// Search radius of the common spot shift of a CCD, px.
 const SEARCH_PX: usize = 12;
 /// Above this fraction of unmeasured or unconverged spots the step raises POORQUALDATA.
 const MAX_FAILED_FRAC: f64 = 0.05;
 
-/// One spot in one exposure (positions in the CCD frame of truth.json: pixel centres at
-/// integers, `data[y, x]`; `sigma_px`, `e1`, `e2` are HSM adaptive moments of the
-/// pixel-convolved spot; `fwhm_*` the Gaussian fit's marginal widths).
+/// One spot in one exposure: vison-point's row (figures in the CCD frame of truth.json) with
+/// the exposure's ObsID, mirror position and exposure time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct SpotRow {
-    pub(crate) ccd: u8,
-    pub(crate) quadrant: String,
-    pub(crate) spot: String,
+    #[serde(flatten)]
+    pub(crate) meas: vison_point::SpotRow,
     pub(crate) obsid: i64,
     /// Mirror position of the EXP_LOG (`mirr_pos`), mm.
     pub(crate) mirror_mm: f64,
     /// Commanded exposure time, s.
     pub(crate) exptime_s: f64,
-    pub(crate) x_ccd_px: f64,
-    pub(crate) y_ccd_px: f64,
-    pub(crate) flux_adu: f64,
-    pub(crate) flux_err_adu: f64,
-    pub(crate) bgd_adu: f64,
-    pub(crate) peak_adu: f64,
-    pub(crate) fwhm_x_px: f64,
-    pub(crate) fwhm_y_px: f64,
-    pub(crate) sigma_px: f64,
-    pub(crate) e1: f64,
-    pub(crate) e2: f64,
-    pub(crate) converged: bool,
 }
 
 impl SpotRow {
     /// Optical FWHM from the adaptive sigma, the pixel's `1/12 px^2` removed (NaN when not
     /// converged).
     pub(crate) fn fwhm_optical_px(&self) -> f64 {
-        let s2 = self.sigma_px * self.sigma_px - 1.0 / 12.0;
-        if self.converged && s2 > 0.0 {
+        let m = &self.meas;
+        let s2 = m.sigma_px * m.sigma_px - 1.0 / 12.0;
+        if m.converged && s2 > 0.0 {
             2.354_820_045 * s2.sqrt()
         } else {
             f64::NAN
@@ -65,7 +53,11 @@ impl SpotRow {
 
     /// Key of the spot: (CCD, quadrant, spot name).
     pub(crate) fn key(&self) -> (u8, String, String) {
-        (self.ccd, self.quadrant.clone(), self.spot.clone())
+        (
+            self.meas.ccd,
+            self.meas.quadrant.clone(),
+            self.meas.spot.clone(),
+        )
     }
 }
 
@@ -144,61 +136,22 @@ fn measure_one(
     mirror_mm: f64,
     nl: Option<&NlMap>,
 ) -> Result<FrameOut> {
-    let mut f = calibrated(e, env)?;
-    if let Some(per_q) = nl.and_then(|m| m.get(&format!("CCD{ccd}"))) {
-        let g = f.geometry;
-        for q in vison_ccd::Quadrant::ALL {
-            if let Some(c) = per_q.get(q.name()) {
-                c.apply(vison_ccd::qcan_view_mut(&g, f.data.view_mut(), q));
-            }
-        }
-    }
+    let per_q = nl.and_then(|m| m.get(&format!("CCD{ccd}")));
+    let f = calibrated_nl(e, env, per_q)?;
     let cfg = SpotConfig {
         gain_e_per_adu: ccd_gain(env, ccd),
         ..SpotConfig::default()
     };
     let found = measure_frame_spots(&f, nominal, SEARCH_PX, &cfg)
         .map_err(|err| Error::step(&env.test, "spots", format!("ObsID {}: {err}", e.obsid)))?;
-    let nan = f64::NAN;
     let rows = found
         .spots
         .iter()
-        .map(|s| {
-            let mut r = SpotRow {
-                ccd,
-                quadrant: s.quadrant.to_string(),
-                spot: s.spot.clone(),
-                obsid: e.obsid,
-                mirror_mm,
-                exptime_s: e.exptime_s,
-                x_ccd_px: nan,
-                y_ccd_px: nan,
-                flux_adu: nan,
-                flux_err_adu: nan,
-                bgd_adu: nan,
-                peak_adu: nan,
-                fwhm_x_px: nan,
-                fwhm_y_px: nan,
-                sigma_px: nan,
-                e1: nan,
-                e2: nan,
-                converged: false,
-            };
-            if let Ok(m) = &s.result {
-                r.x_ccd_px = m.x_px;
-                r.y_ccd_px = m.y_px;
-                r.flux_adu = m.flux_adu;
-                r.flux_err_adu = m.flux_err_adu;
-                r.bgd_adu = m.bgd_adu;
-                r.peak_adu = m.peak_adu;
-                r.fwhm_x_px = m.fwhm_x_px;
-                r.fwhm_y_px = m.fwhm_y_px;
-                r.sigma_px = m.sigma_px();
-                r.e1 = m.e1();
-                r.e2 = m.e2();
-                r.converged = m.converged();
-            }
-            r
+        .map(|s| SpotRow {
+            meas: vison_point::SpotRow::new(ccd, s),
+            obsid: e.obsid,
+            mirror_mm,
+            exptime_s: e.exptime_s,
         })
         .collect();
     Ok(FrameOut {
@@ -261,7 +214,7 @@ pub(crate) fn spots_step(env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Fl
     if state.rows.is_empty() {
         flags.raise(Flag::MISSDATA, "no spot measured");
     }
-    let failed = state.rows.iter().filter(|r| !r.converged).count();
+    let failed = state.rows.iter().filter(|r| !r.meas.converged).count();
     if failed as f64 > MAX_FAILED_FRAC * state.rows.len() as f64 {
         flags.raise(
             Flag::POORQUALDATA,
@@ -273,4 +226,50 @@ pub(crate) fn spots_step(env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Fl
     }
     let v = serde_json::to_value(&state).map_err(|e| Error::step(&env.test, "spots", e))?;
     Ok((v, flags))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A state with an unmeasured spot (NaN figures, flattened vison-point row) round-trips
+    /// through JSON and the NaN-tolerant state decoder; the row stays flat.
+    #[test]
+    fn state_with_nan_figures_round_trips() {
+        let fs = vison_point::FrameSpot {
+            quadrant: 'G',
+            spot: "BRAVO".into(),
+            x_nominal_ccd_px: 1.0,
+            y_nominal_ccd_px: 2.0,
+            result: Err("no signal".into()),
+        };
+        let row = SpotRow {
+            meas: vison_point::SpotRow::new(3, &fs),
+            obsid: 42,
+            mirror_mm: f64::NAN,
+            exptime_s: 1.5,
+        };
+        let st = SpotsState {
+            chamber: "DEFAULT".into(),
+            wavelength_nm: Some(800),
+            nonlinearity: None,
+            frame_shape: (10, 20),
+            shifts: Vec::new(),
+            rows: vec![row],
+        };
+        let v = serde_json::to_value(&st).unwrap();
+        let r0 = &v["rows"][0];
+        assert_eq!(
+            (r0["ccd"].as_u64(), r0["spot"].as_str()),
+            (Some(3), Some("BRAVO"))
+        );
+        assert!(r0["flux_adu"].is_null() && r0["mirror_mm"].is_null());
+        let back: SpotsState = crate::framework::nan::from_value(&v).unwrap();
+        let b = &back.rows[0];
+        assert!(b.meas.flux_adu.is_nan() && b.mirror_mm.is_nan() && !b.meas.converged);
+        assert_eq!(
+            (b.obsid, b.exptime_s, b.key()),
+            (42, 1.5, (3, "G".into(), "BRAVO".into()))
+        );
+    }
 }
