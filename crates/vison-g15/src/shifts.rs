@@ -16,7 +16,9 @@
 //! `C(i, j) = a(i, j) mu^2` (ADU^2, mu in ADU) at leading order, i.e. `a(i, j)` is the a-matrix of
 //! Astier et al. 2019 (1/e-, a00 < 0).
 
-use nalgebra::{DMatrix, DVector};
+use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt, TerminationReason};
+use nalgebra::storage::Owned;
+use nalgebra::{DMatrix, DVector, Dyn, OMatrix, U2, Vector2};
 use serde::{Deserialize, Serialize};
 
 use crate::ei::ei;
@@ -200,33 +202,42 @@ fn smooth_a(p0: f64, p1: f64, n: usize) -> Vec<f64> {
 
 /// Fit the smooth model (G15 Eq. 18) to an a-matrix (lags 0..side, row-major), using every lag
 /// except (0, 0), with uniform weights (as vison) unless `sigma` is given. Levenberg-Marquardt
-/// from `p1 = -1` and `p0` matched to the largest lag coefficient.
+/// (the `levenberg-marquardt` crate) from `p1 = -1` and `p0` matched to the largest lag
+/// coefficient.
 ///
 /// # Errors
 /// Too few lags (side < 2), inconsistent sizes, or a failed fit.
 pub fn fit_smooth_model(a: &[f64], side: usize, sigma: Option<&[f64]>) -> Result<SmoothFit> {
-    let problem = SmoothProblem::new(a, side, sigma)?;
-    let p0 = problem.start();
-    let Some(r0) = problem.resid(&p0) else {
-        return Err(Error::SolveFailed {
-            what: "smooth model",
-            reason: "invalid start".to_owned(),
-        });
-    };
-    let (p, c2) = problem.minimise(p0, r0);
-    let j = problem.jac(&p).ok_or_else(|| Error::SolveFailed {
+    let fail = |reason: &str| Error::SolveFailed {
         what: "smooth model",
-        reason: "Jacobian undefined at the solution".to_owned(),
-    })?;
+        reason: reason.to_owned(),
+    };
+    let problem = SmoothProblem::new(a, side, sigma)?;
+    if problem.resid(&problem.p).is_none() {
+        return Err(fail("invalid start"));
+    }
+    let (problem, report) = LevenbergMarquardt::new().minimize(problem);
+    if !(report.termination.was_successful()
+        || matches!(
+            report.termination,
+            TerminationReason::NoImprovementPossible(_)
+        ))
+    {
+        tracing::debug!(termination = ?report.termination, "smooth-model fit did not converge");
+    }
+    let p = problem.p;
+    let r = problem
+        .resid(&p)
+        .ok_or_else(|| fail("residuals undefined at the solution"))?;
+    let j = problem
+        .jac(&p)
+        .ok_or_else(|| fail("Jacobian undefined at the solution"))?;
     let dof = problem.idx.len().saturating_sub(2).max(1);
-    let chi2_red = c2 / dof as f64;
+    let chi2_red = r.norm_squared() / dof as f64;
     let scale = if sigma.is_some() { 1.0 } else { chi2_red };
     let cov = (j.transpose() * &j)
         .try_inverse()
-        .ok_or_else(|| Error::SolveFailed {
-            what: "smooth model",
-            reason: "singular normal matrix".to_owned(),
-        })?;
+        .ok_or_else(|| fail("singular normal matrix"))?;
     Ok(SmoothFit {
         p0: p[0],
         p1: p[1],
@@ -236,8 +247,13 @@ pub fn fit_smooth_model(a: &[f64], side: usize, sigma: Option<&[f64]>) -> Result
     })
 }
 
+/// Residuals returned for parameters outside the model's domain (p1 >= 0): finite but enormous,
+/// so that the solver rejects the step and shrinks its trust region (a `None` residual vector
+/// would end the fit).
+const OUTSIDE_DOMAIN: f64 = 1e100;
+
 /// The weighted least-squares problem of [`fit_smooth_model`]: the finite lags other than
-/// (0, 0) and their sigmas.
+/// (0, 0), their sigmas, and the current parameters `(p0, p1)`.
 struct SmoothProblem<'a> {
     a: &'a [f64],
     side: usize,
@@ -245,10 +261,8 @@ struct SmoothProblem<'a> {
     idx: Vec<usize>,
     /// Sigma of each fitted lag.
     sig: Vec<f64>,
-}
-
-fn chi2(r: &[f64]) -> f64 {
-    r.iter().map(|v| v * v).sum::<f64>()
+    /// Current parameters (initially the start point).
+    p: Vector2<f64>,
 }
 
 impl<'a> SmoothProblem<'a> {
@@ -274,26 +288,35 @@ impl<'a> SmoothProblem<'a> {
                 reason: "fewer than 3 finite lags or non-positive sigmas".to_owned(),
             });
         }
-        Ok(Self { a, side, idx, sig })
+        let mut problem = Self {
+            a,
+            side,
+            idx,
+            sig,
+            p: Vector2::zeros(),
+        };
+        problem.p = problem.start();
+        Ok(problem)
     }
 
-    /// Normalised residuals; `None` outside the model's domain (p1 < 0).
-    fn resid(&self, p: &[f64; 2]) -> Option<Vec<f64>> {
+    /// Normalised residuals; `None` outside the model's domain (p1 < 0) or when not finite.
+    fn resid(&self, p: &Vector2<f64>) -> Option<DVector<f64>> {
         if p[1].is_nan() || p[1] >= 0.0 {
             return None;
         }
         let m = smooth_a(p[0], p[1], self.side);
-        Some(
+        let r = DVector::from_iterator(
+            self.idx.len(),
             self.idx
                 .iter()
                 .zip(&self.sig)
-                .map(|(&k, s)| (self.a[k] - m[k]) / s)
-                .collect(),
-        )
+                .map(|(&k, s)| (self.a[k] - m[k]) / s),
+        );
+        r.iter().all(|v| v.is_finite()).then_some(r)
     }
 
     /// Start: p1 = -1, p0 matched to the largest |a|.
-    fn start(&self) -> [f64; 2] {
+    fn start(&self) -> Vector2<f64> {
         let a = self.a;
         let kref = self
             .idx
@@ -307,65 +330,47 @@ impl<'a> SmoothProblem<'a> {
         } else {
             1e-7
         };
-        [p0, -1.0]
+        Vector2::new(p0, -1.0)
     }
 
-    /// Central-difference Jacobian of the residuals.
-    fn jac(&self, p: &[f64; 2]) -> Option<DMatrix<f64>> {
-        let n = self.idx.len();
-        let mut j = DMatrix::<f64>::zeros(n, 2);
+    /// Central-difference Jacobian of the residuals (steps `1e-6 |p_q|`).
+    fn jac(&self, p: &Vector2<f64>) -> Option<OMatrix<f64, Dyn, U2>> {
+        let mut j = OMatrix::<f64, Dyn, U2>::zeros(self.idx.len());
         for q in 0..2 {
             let h = 1e-6 * p[q].abs().max(1e-12);
-            let mut pp = *p;
-            let mut pm = *p;
+            let (mut pp, mut pm) = (*p, *p);
             pp[q] += h;
             pm[q] -= h;
             let rp = self.resid(&pp)?;
             let rm = self.resid(&pm)?;
-            for k in 0..n {
-                j[(k, q)] = (rp[k] - rm[k]) / (2.0 * h);
-            }
+            j.set_column(q, &((rp - rm) / (2.0 * h)));
         }
         Some(j)
     }
+}
 
-    /// Levenberg-Marquardt from `p` (residuals `r`): the parameters and chi-square reached.
-    fn minimise(&self, mut p: [f64; 2], mut r: Vec<f64>) -> ([f64; 2], f64) {
-        let mut c2 = chi2(&r);
-        let mut lambda = 1e-3;
-        for _ in 0..200 {
-            let Some(j) = self.jac(&p) else { break };
-            let jtj = j.transpose() * &j;
-            let jtr = j.transpose() * DVector::from_column_slice(&r);
-            let mut improved = false;
-            while lambda < 1e16 {
-                let mut m = jtj.clone();
-                for q in 0..2 {
-                    m[(q, q)] += lambda * jtj[(q, q)].max(1e-300);
-                }
-                if let Some(ch) = m.cholesky() {
-                    let step = ch.solve(&(-&jtr));
-                    let trial = [p[0] + step[0], p[1] + step[1]];
-                    if let Some(rt) = self.resid(&trial) {
-                        let ct = chi2(&rt);
-                        if ct <= c2 {
-                            let done = c2 - ct <= 1e-14 * c2.max(1e-300);
-                            p = trial;
-                            r = rt;
-                            c2 = ct;
-                            lambda = (lambda * 0.1).max(1e-12);
-                            improved = !done;
-                            break;
-                        }
-                    }
-                }
-                lambda *= 10.0;
-            }
-            if !improved {
-                break;
-            }
-        }
-        (p, c2)
+impl LeastSquaresProblem<f64, Dyn, U2> for SmoothProblem<'_> {
+    type ResidualStorage = Owned<f64, Dyn>;
+    type JacobianStorage = Owned<f64, Dyn, U2>;
+    type ParameterStorage = Owned<f64, U2>;
+
+    fn set_params(&mut self, p: &Vector2<f64>) {
+        self.p = *p;
+    }
+
+    fn params(&self) -> Vector2<f64> {
+        self.p
+    }
+
+    fn residuals(&self) -> Option<DVector<f64>> {
+        Some(
+            self.resid(&self.p)
+                .unwrap_or_else(|| DVector::from_element(self.idx.len(), OUTSIDE_DOMAIN)),
+        )
+    }
+
+    fn jacobian(&self) -> Option<OMatrix<f64, Dyn, U2>> {
+        self.jac(&self.p)
     }
 }
 
@@ -532,5 +537,17 @@ mod tests {
         let f = fit_smooth_model(&truth, 5, None).unwrap();
         assert!((f.p0 - 2e-7).abs() / 2e-7 < 1e-5, "{f:?}");
         assert!((f.p1 + 0.7).abs() < 1e-5);
+    }
+
+    #[test]
+    fn smooth_fit_recovers_a_range_of_scales() {
+        // From the start p1 = -1: a shallow field (-0.2, which the earlier hand-written
+        // minimiser missed) and steep ones.
+        for p1 in [-0.2, -3.0, -5.0] {
+            let truth = BoundaryShifts::smooth_model(1e-7, p1, 5).a_matrix();
+            let f = fit_smooth_model(&truth, 5, None).unwrap();
+            assert!((f.p0 - 1e-7).abs() / 1e-7 < 1e-6, "{p1}: {f:?}");
+            assert!((f.p1 - p1).abs() < 1e-6 * p1.abs(), "{p1}: {f:?}");
+        }
     }
 }
