@@ -218,6 +218,31 @@ pub fn master_flat(
     mask: Option<ArrayView2<'_, bool>>,
     config: &FlatConfig,
 ) -> Result<MasterFlat> {
+    let shape = common_shape(frames)?;
+    check_mask(mask.as_ref(), shape)?;
+    let fluences: Vec<f64> = frames.iter().map(|f| sampled_median_adu(*f)).collect();
+    let normed: Vec<Array2<f32>> = frames
+        .iter()
+        .map(|f| normalise_flat(*f, mask, &config.model).map(|(n, _)| n))
+        .collect::<Result<_>>()?;
+    let n = normed.len();
+    let (mut flat, mut err) = median_combine(&normed, shape);
+    renormalise_to_unit_mean(&mut flat, &mut err, config.clip_sigma);
+    let prnu = prnu(flat.view(), mask, config.tile_px, config.clip_sigma)?;
+    let defects = defect_mask(flat.view(), mask, &config.defects)?;
+    tracing::debug!(n, prnu_pc = prnu.prnu_pc, "master flat");
+    Ok(MasterFlat {
+        flat,
+        flat_err: err,
+        n_combined: n,
+        fluences_adu: fluences,
+        prnu,
+        defects,
+    })
+}
+
+/// The shape shared by all frames (an error for none or a mismatch).
+fn common_shape(frames: &[ArrayView2<'_, f32>]) -> Result<(usize, usize)> {
     let first = frames.first().ok_or(Error::TooSmall {
         what: "flat frames",
         got: 0,
@@ -233,23 +258,23 @@ pub fn master_flat(
             });
         }
     }
-    check_mask(mask.as_ref(), shape)?;
-    let fluences: Vec<f64> = frames
+    Ok(shape)
+}
+
+/// Median of every 7th finite pixel: the frame's fluence (ADU).
+fn sampled_median_adu(frame: ArrayView2<'_, f32>) -> f64 {
+    let v: Vec<f64> = frame
         .iter()
-        .map(|f| {
-            let v: Vec<f64> = f
-                .iter()
-                .step_by(7)
-                .filter(|x| x.is_finite())
-                .map(|x| f64::from(*x))
-                .collect();
-            median(&v)
-        })
+        .step_by(7)
+        .filter(|x| x.is_finite())
+        .map(|x| f64::from(*x))
         .collect();
-    let normed: Vec<Array2<f32>> = frames
-        .iter()
-        .map(|f| normalise_flat(*f, mask, &config.model).map(|(n, _)| n))
-        .collect::<Result<_>>()?;
+    median(&v)
+}
+
+/// Per-pixel median of the finite values of the normalised frames, and its error
+/// (1.2533 times the standard error of the mean; NaN for fewer than 2 values).
+fn median_combine(normed: &[Array2<f32>], shape: (usize, usize)) -> (Array2<f32>, Array2<f32>) {
     let n = normed.len();
     let mut flat = Array2::<f32>::zeros(shape);
     let mut err = Array2::<f32>::zeros(shape);
@@ -283,29 +308,23 @@ pub fn master_flat(
                 erow[c] = (1.2533 * (var / k as f64).sqrt()) as f32;
             }
         });
-    // Renormalise to a clipped mean of 1.
+    (flat, err)
+}
+
+/// Scale the flat and its error so that the flat's sigma-clipped mean is 1 (unchanged if that
+/// mean is not positive).
+fn renormalise_to_unit_mean(flat: &mut Array2<f32>, err: &mut Array2<f32>, clip_sigma: f64) {
     let vals: Vec<f64> = flat
         .iter()
         .filter(|v| v.is_finite())
         .map(|v| f64::from(*v))
         .collect();
-    let (m, _, _) = sigma_clipped_stats(&vals, config.clip_sigma, 5);
+    let (m, _, _) = sigma_clipped_stats(&vals, clip_sigma, 5);
     if m.is_finite() && m > 0.0 {
         let inv = (1.0 / m) as f32;
         flat.par_mapv_inplace(|v| v * inv);
         err.par_mapv_inplace(|v| v * inv);
     }
-    let prnu = prnu(flat.view(), mask, config.tile_px, config.clip_sigma)?;
-    let defects = defect_mask(flat.view(), mask, &config.defects)?;
-    tracing::debug!(n, prnu_pc = prnu.prnu_pc, "master flat");
-    Ok(MasterFlat {
-        flat,
-        flat_err: err,
-        n_combined: n,
-        fluences_adu: fluences,
-        prnu,
-        defects,
-    })
 }
 
 fn valid_values(

@@ -978,21 +978,8 @@ pub fn fit_covariance_model(
     pairs: &[PairCovariance],
     config: &CovModelConfig,
 ) -> Result<CovModelFit> {
-    if pairs.len() < 5 {
-        return Err(Error::TooSmall {
-            what: "flat pairs for the covariance model",
-            got: pairs.len(),
-            need: 5,
-        });
-    }
+    check_pairs(pairs, config.max_lag_px)?;
     let side = config.max_lag_px + 1;
-    if let Some(p) = pairs.iter().find(|p| p.max_lag_px < config.max_lag_px) {
-        return Err(Error::TooSmall {
-            what: "covariance map lags",
-            got: p.max_lag_px,
-            need: config.max_lag_px,
-        });
-    }
     let points: Vec<PtcPoint> = pairs
         .iter()
         .map(|p| PtcPoint {
@@ -1015,35 +1002,75 @@ pub fn fit_covariance_model(
         a[0] = lag0.a00_per_e;
         a_err[0] = lag0.a00_err_per_e;
         noise[0] = lag0.ron_adu * lag0.ron_adu;
-        let xs: Vec<f64> = sel.iter().map(|p| p.mean_adu).collect();
-        for i in 0..side {
-            for j in 0..side {
-                if i == 0 && j == 0 {
-                    continue;
-                }
-                let ys: Vec<f64> = sel.iter().map(|p| p.cov(i, j)).collect();
-                let sig: Vec<f64> = sel
-                    .iter()
-                    .map(|p| {
-                        let np = p.n_pairs[i * (p.max_lag_px + 1) + j].max(1) as f64;
-                        p.var_adu2.max(1e-12) / np.sqrt()
-                    })
-                    .collect();
-                match linear_lsq("covariance lag", &xs, &ys, &sig, 2, |x, r| {
-                    r[0] = 1.0;
-                    r[1] = x * x;
-                }) {
-                    Ok(f) => {
-                        let k = i * side + j;
-                        a[k] = f.params[1];
-                        a_err[k] = f.err(1, config.ptc.scale_errors_by_chi2);
-                        noise[k] = f.params[0];
-                    }
-                    Err(e) => tracing::warn!(i, j, error = %e, "covariance lag fit failed"),
-                }
+        for k in 1..side * side {
+            let (i, j) = (k / side, k % side);
+            if let Some((ak, ek, nk)) = fit_lag(&sel, i, j, config.ptc.scale_errors_by_chi2) {
+                (a[k], a_err[k], noise[k]) = (ak, ek, nk);
             }
         }
     }
+    let a_sum = a_sum_all_quadrants(&a, side);
+    Ok(CovModelFit {
+        max_lag_px: config.max_lag_px,
+        a_per_e: a,
+        a_err_per_e: a_err,
+        noise_adu2: noise,
+        n_pairs_used: sel.len(),
+        lag0,
+        a_sum_per_e: a_sum,
+    })
+}
+
+/// At least 5 pairs, each with covariance maps reaching `max_lag_px`.
+fn check_pairs(pairs: &[PairCovariance], max_lag_px: usize) -> Result<()> {
+    if pairs.len() < 5 {
+        return Err(Error::TooSmall {
+            what: "flat pairs for the covariance model",
+            got: pairs.len(),
+            need: 5,
+        });
+    }
+    if let Some(p) = pairs.iter().find(|p| p.max_lag_px < max_lag_px) {
+        return Err(Error::TooSmall {
+            what: "covariance map lags",
+            got: p.max_lag_px,
+            need: max_lag_px,
+        });
+    }
+    Ok(())
+}
+
+/// Fit `C(i, j) = noise + a mu^2` over the selected pairs (sigma `var / sqrt(n_pairs)`):
+/// `(a, a_err, noise)`, or `None` (logged) if the fit fails.
+fn fit_lag(
+    sel: &[&PairCovariance],
+    i: usize,
+    j: usize,
+    scale_errors_by_chi2: bool,
+) -> Option<(f64, f64, f64)> {
+    let xs: Vec<f64> = sel.iter().map(|p| p.mean_adu).collect();
+    let ys: Vec<f64> = sel.iter().map(|p| p.cov(i, j)).collect();
+    let sig: Vec<f64> = sel
+        .iter()
+        .map(|p| {
+            let np = p.n_pairs[i * (p.max_lag_px + 1) + j].max(1) as f64;
+            p.var_adu2.max(1e-12) / np.sqrt()
+        })
+        .collect();
+    match linear_lsq("covariance lag", &xs, &ys, &sig, 2, |x, r| {
+        r[0] = 1.0;
+        r[1] = x * x;
+    }) {
+        Ok(f) => Some((f.params[1], f.err(1, scale_errors_by_chi2), f.params[0])),
+        Err(e) => {
+            tracing::warn!(i, j, error = %e, "covariance lag fit failed");
+            None
+        }
+    }
+}
+
+/// Sum of a_ij over all four quadrants (lags on the axes counted twice, others four times).
+fn a_sum_all_quadrants(a: &[f64], side: usize) -> f64 {
     let mut a_sum = 0.0;
     for i in 0..side {
         for j in 0..side {
@@ -1055,15 +1082,7 @@ pub fn fit_covariance_model(
             a_sum += mult * a[i * side + j];
         }
     }
-    Ok(CovModelFit {
-        max_lag_px: config.max_lag_px,
-        a_per_e: a,
-        a_err_per_e: a_err,
-        noise_adu2: noise,
-        n_pairs_used: sel.len(),
-        lag0,
-        a_sum_per_e: a_sum,
-    })
+    a_sum
 }
 
 #[cfg(test)]
