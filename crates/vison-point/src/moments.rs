@@ -195,10 +195,6 @@ pub fn adaptive_moments(
         sigma_guess_px,
         "must be > 0",
     )?;
-    let fail = |reason: String| Error::FitFailed {
-        model: "adaptive moments",
-        reason,
-    };
     let (mut x0, mut y0) = (x_guess_px, y_guess_px);
     let s2 = sigma_guess_px * sigma_guess_px;
     let mut m = [s2, 0.0, s2];
@@ -208,40 +204,21 @@ pub fn adaptive_moments(
     let mut sums = [0.0; 7];
     while n_iter < cfg.max_iter {
         sums = ellip_moments(stamp, x0, y0, m, cfg.max_rho2);
-        let [a, bx, by, cxx, cxy, cyy, _] = sums;
-        if !is_positive(a) {
-            return Err(fail(format!("non-positive weighted flux {a}")));
-        }
-        let [mxx, mxy, myy] = m;
-        let two_psi = (2.0 * mxy).atan2(mxx - myy);
-        let semi_a2 = 0.5 * ((mxx + myy) + (mxx - myy) * two_psi.cos()) + mxy * two_psi.sin();
-        let semi_b2 = mxx + myy - semi_a2;
-        if !is_positive(semi_b2) {
-            return Err(fail("non positive-definite weight".into()));
-        }
-        let shiftscale = semi_b2.sqrt();
+        let step = MomentStep::new(&sums, m, cfg.bound_step)?;
         if n_iter == 0 {
-            shiftscale0 = shiftscale;
+            shiftscale0 = step.shiftscale;
         }
-        let b = cfg.bound_step;
-        let dx = (2.0 * bx / (a * shiftscale)).clamp(-b, b);
-        let dy = (2.0 * by / (a * shiftscale)).clamp(-b, b);
-        let dxx = (4.0 * (cxx / a - 0.5 * mxx)).clamp(-b * semi_b2, b * semi_b2);
-        let dxy = (4.0 * (cxy / a - 0.5 * mxy)).clamp(-b * semi_b2, b * semi_b2);
-        let dyy = (4.0 * (cyy / a - 0.5 * myy)).clamp(-b * semi_b2, b * semi_b2);
-        let mut conv = dx.abs().max(dy.abs()).powi(2);
-        conv = conv.max(dxx.abs()).max(dyy.abs()).max(dxy.abs());
-        let mut conv = conv.sqrt();
-        if shiftscale < shiftscale0 {
-            conv *= shiftscale0 / shiftscale;
+        let mut conv = step.size();
+        if step.shiftscale < shiftscale0 {
+            conv *= shiftscale0 / step.shiftscale;
         }
-        x0 += dx * shiftscale;
-        y0 += dy * shiftscale;
-        m = [mxx + dxx, mxy + dxy, myy + dyy];
+        x0 += step.dx * step.shiftscale;
+        y0 += step.dy * step.shiftscale;
+        m = [m[0] + step.dm[0], m[1] + step.dm[1], m[2] + step.dm[2]];
         n_iter += 1;
         let moved = (x0 - x_guess_px).hypot(y0 - y_guess_px);
         if m[0] + m[2] > cfg.max_moment_px2 || moved > cfg.max_shift_px || !conv.is_finite() {
-            return Err(fail(format!(
+            return Err(moments_failed(format!(
                 "runaway after {n_iter} iterations (M = {m:?}, shift {moved:.2} px)"
             )));
         }
@@ -253,7 +230,9 @@ pub fn adaptive_moments(
     let [mxx, mxy, myy] = m;
     let det = mxx * myy - mxy * mxy;
     if !is_positive(det) {
-        return Err(fail(format!("non positive-definite moments {m:?}")));
+        return Err(moments_failed(format!(
+            "non positive-definite moments {m:?}"
+        )));
     }
     let tr = mxx + myy;
     Ok(AdaptiveMoments {
@@ -270,6 +249,63 @@ pub fn adaptive_moments(
         n_iter,
         converged,
     })
+}
+
+/// A failed adaptive-moments fit.
+fn moments_failed(reason: String) -> Error {
+    Error::FitFailed {
+        model: "adaptive moments",
+        reason,
+    }
+}
+
+/// One HSM update of the adaptive-moments iteration.
+struct MomentStep {
+    /// Centroid shift along x, in units of `shiftscale`, bounded.
+    dx: f64,
+    /// Centroid shift along y, in units of `shiftscale`, bounded.
+    dy: f64,
+    /// Changes of (Mxx, Mxy, Myy), px^2, bounded.
+    dm: [f64; 3],
+    /// Minor semi-axis of the weight (px).
+    shiftscale: f64,
+}
+
+impl MomentStep {
+    /// The update from the weighted sums of [`ellip_moments`] with weight moments `m`; steps
+    /// bounded by `bound` (times the squared minor semi-axis for the moments).
+    fn new(sums: &[f64; 7], m: [f64; 3], bound: f64) -> Result<Self> {
+        let [a, bx, by, cxx, cxy, cyy, _] = *sums;
+        if !is_positive(a) {
+            return Err(moments_failed(format!("non-positive weighted flux {a}")));
+        }
+        let [mxx, mxy, myy] = m;
+        let two_psi = (2.0 * mxy).atan2(mxx - myy);
+        let semi_a2 = 0.5 * ((mxx + myy) + (mxx - myy) * two_psi.cos()) + mxy * two_psi.sin();
+        let semi_b2 = mxx + myy - semi_a2;
+        if !is_positive(semi_b2) {
+            return Err(moments_failed("non positive-definite weight".into()));
+        }
+        let shiftscale = semi_b2.sqrt();
+        let bm = bound * semi_b2;
+        Ok(Self {
+            dx: (2.0 * bx / (a * shiftscale)).clamp(-bound, bound),
+            dy: (2.0 * by / (a * shiftscale)).clamp(-bound, bound),
+            dm: [
+                (4.0 * (cxx / a - 0.5 * mxx)).clamp(-bm, bm),
+                (4.0 * (cxy / a - 0.5 * mxy)).clamp(-bm, bm),
+                (4.0 * (cyy / a - 0.5 * myy)).clamp(-bm, bm),
+            ],
+            shiftscale,
+        })
+    }
+
+    /// Convergence measure: sqrt(max(max(|dx|, |dy|)^2, |dMxx|, |dMyy|, |dMxy|)).
+    fn size(&self) -> f64 {
+        let [dxx, dxy, dyy] = self.dm;
+        let conv = self.dx.abs().max(self.dy.abs()).powi(2);
+        conv.max(dxx.abs()).max(dyy.abs()).max(dxy.abs()).sqrt()
+    }
 }
 
 #[cfg(test)]
