@@ -133,52 +133,9 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("create bench dir");
     let dir = dir.canonicalize().expect("bench dir");
     let campaign = dir.join("campaign");
-    let campaign_s = campaign.to_string_lossy().into_owned();
-    if !campaign.join("truth.json").is_file() {
-        let g = timed(
-            &bins.join("vison-sim"),
-            &[
-                "campaign",
-                "--tests",
-                TESTS,
-                "--out",
-                &campaign_s,
-                "--size",
-                &size,
-                "--seed",
-                "1",
-            ],
-            &dir,
-            "generate",
-        );
-        println!("generated {TESTS} ({size}) in {:.1} s", g.wall_s);
-    }
+    ensure_campaign(&bins, &dir, &campaign, &size);
     let frames = count_frames(&campaign);
-    let out_root = dir.join("pipe-out");
-    let _ = std::fs::remove_dir_all(&out_root);
-    let out_s = out_root.to_string_lossy().into_owned();
-    let pipe = timed(
-        &bins.join("vison-pipe"),
-        &[
-            "run",
-            "--data",
-            &campaign_s,
-            "--tests",
-            TESTS,
-            "--out",
-            &out_s,
-            "--id",
-            "bench",
-            "--block",
-            "SIM_SEED1",
-        ],
-        &dir,
-        "pipe",
-    );
-    println!(
-        "vison-pipe outcome: {}",
-        session_outcome(&out_root.join("bench"))
-    );
+    let pipe = run_pipe(&bins, &dir, &campaign);
     println!("| {TESTS}, {frames} frames ({size}) | wall [s] | frames/s | peak RSS [MB] |");
     println!("|---|---|---|---|");
     println!(
@@ -189,6 +146,7 @@ fn main() {
     );
     if let Some(py) = python {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/campaign_numpy.py");
+        let campaign_s = campaign.to_string_lossy().into_owned();
         let r = timed(
             Path::new(&py),
             &[script, &campaign_s, "--pair-every", &pair_every],
@@ -207,4 +165,60 @@ fn main() {
             r.wall_s / pipe.wall_s
         );
     }
+}
+
+/// Generates the campaign with the `vison-sim` binary unless `campaign/truth.json` exists.
+fn ensure_campaign(bins: &Path, dir: &Path, campaign: &Path, size: &str) {
+    if campaign.join("truth.json").is_file() {
+        return;
+    }
+    let campaign_s = campaign.to_string_lossy().into_owned();
+    let g = timed(
+        &bins.join("vison-sim"),
+        &[
+            "campaign",
+            "--tests",
+            TESTS,
+            "--out",
+            &campaign_s,
+            "--size",
+            size,
+            "--seed",
+            "1",
+        ],
+        dir,
+        "generate",
+    );
+    println!("generated {TESTS} ({size}) in {:.1} s", g.wall_s);
+}
+
+/// Runs `vison-pipe run` over the campaign into a fresh `dir/pipe-out` and prints its outcome.
+fn run_pipe(bins: &Path, dir: &Path, campaign: &Path) -> Run {
+    let campaign_s = campaign.to_string_lossy().into_owned();
+    let out_root = dir.join("pipe-out");
+    let _ = std::fs::remove_dir_all(&out_root);
+    let out_s = out_root.to_string_lossy().into_owned();
+    let pipe = timed(
+        &bins.join("vison-pipe"),
+        &[
+            "run",
+            "--data",
+            &campaign_s,
+            "--tests",
+            TESTS,
+            "--out",
+            &out_s,
+            "--id",
+            "bench",
+            "--block",
+            "SIM_SEED1",
+        ],
+        dir,
+        "pipe",
+    );
+    println!(
+        "vison-pipe outcome: {}",
+        session_outcome(&out_root.join("bench"))
+    );
+    pipe
 }
