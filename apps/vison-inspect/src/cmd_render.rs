@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use ndarray::s;
+use ndarray::{ArrayView1, s};
+use ndarray_stats::QuantileExt;
 use vison_ccd::zscale::ZScale;
 use vison_ccd::{Frame, Quadrant, Section, image_area_values, read_frame, section_box_ccd};
 use vison_report::{ImagePlot, Outline, ScaleLimits};
@@ -72,7 +73,8 @@ fn parse_scale(s: &str) -> Result<Scale> {
     }
 }
 
-/// Limits of `values` by `scale` (`(0, 1)` when no value is finite).
+/// Limits of `values` by `scale`; min/max skip NaN, and give `(0, 1)` when no value is finite or
+/// one is infinite.
 fn limits(values: &[f32], scale: Scale, contrast: f64) -> (f64, f64) {
     let (lo, hi) = match scale {
         Scale::Fixed(lo, hi) => (lo, hi),
@@ -82,14 +84,15 @@ fn limits(values: &[f32], scale: Scale, contrast: f64) -> (f64, f64) {
         }
         .limits(values)
         .unwrap_or((0.0, 1.0)),
-        Scale::MinMax => values
-            .iter()
-            .filter(|x| x.is_finite())
-            .fold(None, |acc: Option<(f64, f64)>, &x| {
-                let x = f64::from(x);
-                Some(acc.map_or((x, x), |(a, b)| (a.min(x), b.max(x))))
-            })
-            .unwrap_or((0.0, 1.0)),
+        Scale::MinMax => {
+            let v = ArrayView1::from(values);
+            let (lo, hi) = (f64::from(*v.min_skipnan()), f64::from(*v.max_skipnan()));
+            if lo.is_finite() && hi.is_finite() {
+                (lo, hi)
+            } else {
+                (0.0, 1.0)
+            }
+        }
     };
     if lo < hi {
         (lo, hi)
@@ -224,5 +227,11 @@ mod tests {
         assert_eq!(limits(&v, Scale::Fixed(0.0, 2.0), 0.25), (0.0, 2.0));
         assert_eq!(limits(&[5.0; 10], Scale::Zscale, 0.25), (4.5, 5.5));
         assert_eq!(limits(&[f32::NAN], Scale::MinMax, 0.25), (0.0, 1.0));
+        assert_eq!(limits(&[], Scale::MinMax, 0.25), (0.0, 1.0));
+        assert_eq!(limits(&[2.0, 2.0], Scale::MinMax, 0.25), (1.5, 2.5));
+        assert_eq!(
+            limits(&[1.0, f32::INFINITY], Scale::MinMax, 0.25),
+            (0.0, 1.0)
+        );
     }
 }
