@@ -10,7 +10,7 @@ use serde::Serialize;
 use vison_ccd::{Frame, read_frame};
 use vison_ogse::OgseProfile;
 use vison_point::locate::CcdShift;
-use vison_point::{FrameSpot, NominalSpot, SpotConfig, measure_frame_spots};
+use vison_point::{FrameSpot, SpotConfig, measure_frame_spots, nominal_spots};
 
 use crate::output;
 
@@ -83,20 +83,7 @@ fn spots_of_file(path: &Path, args: &SpotsArgs, profile: &OgseProfile) -> Result
             frame.extname
         )
     })?;
-    let nominal: Vec<NominalSpot> = profile
-        .pattern(ccd)
-        .spots
-        .iter()
-        .map(|s| {
-            let (x, y) = s.ccd_coords_px();
-            NominalSpot {
-                quadrant: s.quadrant,
-                spot: s.spot.clone(),
-                x_full_ccd_px: x,
-                y_full_ccd_px: y,
-            }
-        })
-        .collect();
+    let nominal = nominal_spots(&profile.pattern(ccd));
     let found = measure_frame_spots(&frame, &nominal, args.search_px, &SpotConfig::default())
         .context("locating the spots")?;
     let file = path.display().to_string();

@@ -7,6 +7,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use vison_ccd::ops::bad_pixel_mask;
 use vison_ccd::{Frame, Quadrant, Section, qcan_view_mut};
+use vison_ogse::SpotPattern;
 
 use crate::Result;
 use crate::locate::{CcdShift, apply_shift, ccd_from_full_ccd, find_shift};
@@ -23,6 +24,25 @@ pub struct NominalSpot {
     pub x_full_ccd_px: f64,
     /// Nominal y, same frame.
     pub y_full_ccd_px: f64,
+}
+
+/// The nominal spots of a chamber pattern (physical coordinates) in the CCD frame of a
+/// full-size frame, in pattern order.
+#[must_use]
+pub fn nominal_spots(pattern: &SpotPattern) -> Vec<NominalSpot> {
+    pattern
+        .spots
+        .iter()
+        .map(|s| {
+            let (x, y) = s.ccd_coords_px();
+            NominalSpot {
+                quadrant: s.quadrant,
+                spot: s.spot.clone(),
+                x_full_ccd_px: x,
+                y_full_ccd_px: y,
+            }
+        })
+        .collect()
 }
 
 /// One spot of a frame: where it was expected and what was measured (or why not).
@@ -106,4 +126,33 @@ pub fn measure_frame_spots(
         })
         .collect();
     Ok(FrameSpots { shift, spots })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vison_ogse::PatternSpot;
+
+    #[test]
+    fn nominal_spots_are_in_the_full_ccd_frame() {
+        let spot = |quadrant, name: &str, x, y| PatternSpot {
+            quadrant,
+            spot: name.to_owned(),
+            x_phys_px: x,
+            y_phys_px: y,
+        };
+        let pattern = SpotPattern {
+            spots: vec![
+                spot('E', "ALPHA", 100.0, 200.0),
+                spot('G', "ECHO", 10.0, 20.0),
+            ],
+        };
+        // Hand-computed (reference 1.2): E/H +51 in x, F/G +91; E/F +36 in y, G/H +0.
+        let n = nominal_spots(&pattern);
+        assert_eq!(n.len(), 2);
+        assert_eq!((n[0].quadrant, n[0].spot.as_str()), ('E', "ALPHA"));
+        assert_eq!((n[0].x_full_ccd_px, n[0].y_full_ccd_px), (151.0, 236.0));
+        assert_eq!((n[1].quadrant, n[1].spot.as_str()), ('G', "ECHO"));
+        assert_eq!((n[1].x_full_ccd_px, n[1].y_full_ccd_px), (101.0, 20.0));
+    }
 }

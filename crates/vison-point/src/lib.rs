@@ -37,7 +37,7 @@ pub mod row;
 pub mod stamp;
 
 pub use error::{Error, Result};
-pub use frame::{FrameSpot, FrameSpots, NominalSpot, measure_frame_spots};
+pub use frame::{FrameSpot, FrameSpots, NominalSpot, measure_frame_spots, nominal_spots};
 pub use measure::{SpotConfig, SpotMeasurement, measure_spot, measure_spots, measure_stamp};
 pub use row::SpotRow;
 pub use stamp::Stamp;

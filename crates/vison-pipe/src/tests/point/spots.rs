@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use vison_ogse::OgseProfile;
-use vison_point::{NominalSpot, SpotConfig, measure_frame_spots};
+use vison_point::{NominalSpot, SpotConfig, measure_frame_spots, nominal_spots};
 
 use crate::error::{Error, Result};
 use crate::framework::flags::{Flag, Flags};
@@ -83,24 +83,6 @@ pub(crate) struct SpotsState {
     pub(crate) frame_shape: (usize, usize),
     pub(crate) shifts: Vec<FrameShift>,
     pub(crate) rows: Vec<SpotRow>,
-}
-
-/// Nominal spots of each CCD from the chamber pattern.
-fn nominal_of(profile: &OgseProfile, ccd: u8) -> Vec<NominalSpot> {
-    profile
-        .pattern(ccd)
-        .spots
-        .iter()
-        .map(|s| {
-            let (x, y) = s.ccd_coords_px();
-            NominalSpot {
-                quadrant: s.quadrant,
-                spot: s.spot.clone(),
-                x_full_ccd_px: x,
-                y_full_ccd_px: y,
-            }
-        })
-        .collect()
 }
 
 /// Mean gain of a CCD's quadrants (flux errors), e-/ADU.
@@ -183,7 +165,9 @@ pub(crate) fn spots_step(env: &TaskEnv<'_>, st: &TaskState) -> Result<(Value, Fl
         .and_then(|(_, e)| e.wave)
         .and_then(|w| u8::try_from(w).ok())
         .and_then(|w| profile.wavelength_of_filter(w));
-    let nominal: Vec<Vec<NominalSpot>> = (1..=3u8).map(|c| nominal_of(&profile, c)).collect();
+    let nominal: Vec<Vec<NominalSpot>> = (1..=3u8)
+        .map(|c| nominal_spots(&profile.pattern(c)))
+        .collect();
     let mut flags = Flags::new();
     let outs: Vec<Result<FrameOut>> = jobs
         .par_iter()
