@@ -17,15 +17,29 @@ use std::time::Instant;
 
 const TESTS: &str = "BIAS01,DARK01,PTC01";
 
-/// Wall time and peak RSS of one child process.
+/// Wall time, CPU time (user + system, all threads) and peak RSS of one child process.
 struct Run {
     wall_s: f64,
+    cpu_s: f64,
     peak_rss_mb: f64,
     stdout: String,
 }
 
-/// Runs `cmd` under `/usr/bin/time -f "%e %M"` (falls back to an in-process clock without
-/// RSS when `/usr/bin/time` is missing).
+impl Run {
+    /// One Markdown table row.
+    fn row(&self, what: &str, frames: usize) -> String {
+        format!(
+            "| {what} | {:.1} | {:.1} | {:.2} | {:.0} |",
+            self.wall_s,
+            self.cpu_s,
+            frames as f64 / self.wall_s,
+            self.peak_rss_mb
+        )
+    }
+}
+
+/// Runs `cmd` under `/usr/bin/time -f "%e %M %U %S"` (falls back to an in-process clock
+/// without CPU time and RSS when `/usr/bin/time` is missing).
 fn timed(program: &Path, args: &[&str], dir: &Path, tag: &str) -> Run {
     let time_file = dir.join(format!("{tag}.time"));
     let t = Instant::now();
@@ -33,7 +47,7 @@ fn timed(program: &Path, args: &[&str], dir: &Path, tag: &str) -> Run {
     let out = if have_time {
         Command::new("/usr/bin/time")
             .arg("-f")
-            .arg("%e %M")
+            .arg("%e %M %U %S")
             .arg("-o")
             .arg(&time_file)
             .arg(program)
@@ -52,18 +66,21 @@ fn timed(program: &Path, args: &[&str], dir: &Path, tag: &str) -> Run {
         out.status,
         dir.join(format!("{tag}.stderr")).display()
     );
-    let (wall_s, peak_rss_mb) = std::fs::read_to_string(&time_file)
+    let (wall_s, peak_rss_mb, cpu_s) = std::fs::read_to_string(&time_file)
         .ok()
         .and_then(|s| {
-            let last = s.lines().last()?.to_string();
-            let mut it = last.split_whitespace();
-            let w: f64 = it.next()?.parse().ok()?;
-            let kb: f64 = it.next()?.parse().ok()?;
-            Some((w, kb / 1024.0))
+            let v: Vec<f64> = s
+                .lines()
+                .last()?
+                .split_whitespace()
+                .map(|x| x.parse().ok())
+                .collect::<Option<_>>()?;
+            (v.len() == 4).then(|| (v[0], v[1] / 1024.0, v[2] + v[3]))
         })
-        .unwrap_or((wall, f64::NAN));
+        .unwrap_or((wall, f64::NAN, f64::NAN));
     Run {
         wall_s,
+        cpu_s,
         peak_rss_mb,
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
     }
@@ -136,13 +153,13 @@ fn main() {
     ensure_campaign(&bins, &dir, &campaign, &size);
     let frames = count_frames(&campaign);
     let pipe = run_pipe(&bins, &dir, &campaign);
-    println!("| {TESTS}, {frames} frames ({size}) | wall [s] | frames/s | peak RSS [MB] |");
-    println!("|---|---|---|---|");
     println!(
-        "| vison-pipe run (whole analysis and reports) | {:.1} | {:.2} | {:.0} |",
-        pipe.wall_s,
-        frames as f64 / pipe.wall_s,
-        pipe.peak_rss_mb
+        "| {TESTS}, {frames} frames ({size}) | wall [s] | CPU [s] | frames/s | peak RSS [MB] |"
+    );
+    println!("|---|---|---|---|---|");
+    println!(
+        "{}",
+        pipe.row("vison-pipe run (whole analysis and reports)", frames)
     );
     if let Some(py) = python {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/campaign_numpy.py");
@@ -154,15 +171,14 @@ fn main() {
             "numpy",
         );
         println!(
-            "| numpy/astropy per-frame work (campaign_numpy.py) | {:.1} | {:.2} | {:.0} |",
-            r.wall_s,
-            frames as f64 / r.wall_s,
-            r.peak_rss_mb
+            "{}",
+            r.row("numpy/astropy per-frame work (campaign_numpy.py)", frames)
         );
         println!("numpy detail: {}", r.stdout.trim());
         println!(
-            "ratio of wall times (numpy / vison-pipe): {:.1}x",
-            r.wall_s / pipe.wall_s
+            "ratios (numpy / vison-pipe): wall {:.1}x, CPU {:.1}x",
+            r.wall_s / pipe.wall_s,
+            r.cpu_s / pipe.cpu_s
         );
     }
 }
