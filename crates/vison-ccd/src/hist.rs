@@ -172,23 +172,15 @@ impl HalfHist {
         if n == 0 {
             return Stats::EMPTY;
         }
-        let (mut s1, mut s2) = (0i128, 0i128);
-        for (k, &c) in self.counts.iter().enumerate() {
-            let y = i128::from(self.y0 + k as i64);
-            s1 += i128::from(c) * y;
-            s2 += i128::from(c) * y * y;
-        }
-        let nn = i128::from(n);
-        // Variance of y: (n s2 - s1^2) / n^2, exact numerator.
-        let var_y = (nn * s2 - s1 * s1) as f64 / (nn as f64 * nn as f64);
+        let (mean, std) = self.mean_std();
         let q = self.percentiles(&[50.0, 5.0, 95.0]);
         let first = self.counts.iter().position(|&c| c > 0).unwrap_or(0);
         let last = self.counts.iter().rposition(|&c| c > 0).unwrap_or(0);
         Stats {
             n: n as usize,
-            mean: s1 as f64 / nn as f64 * 0.5,
+            mean,
             median: q[0],
-            std: 0.5 * var_y.max(0.0).sqrt(),
+            std,
             mad_std: MAD_TO_SIGMA * self.mad(q[0]),
             min: (self.y0 + first as i64) as f64 * 0.5,
             max: (self.y0 + last as i64) as f64 * 0.5,
@@ -211,6 +203,7 @@ impl HalfHist {
             s2 += i128::from(c) * y * y;
         }
         let nn = i128::from(n);
+        // Variance of y: (n s2 - s1^2) / n^2, exact numerator.
         let var_y = (nn * s2 - s1 * s1) as f64 / (nn as f64 * nn as f64);
         (s1 as f64 / nn as f64 * 0.5, 0.5 * var_y.max(0.0).sqrt())
     }
@@ -244,11 +237,8 @@ impl HalfHist {
     /// around the mean, at most `max_iter` passes: the same iteration as
     /// [`crate::quadcheck::clipped_mean_std`] on the counted values, one pass over the bins.
     pub fn clipped_mean_std(&self, sigma: f64, max_iter: usize) -> (f64, f64, usize) {
-        let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
-        let mut last = (f64::NAN, f64::NAN, 0usize);
-        for _ in 0..=max_iter {
+        crate::quadcheck::clip_iterate(sigma, max_iter, |lo, hi, shift| {
             let (mut n, mut s, mut s2) = (0u64, 0.0f64, 0.0f64);
-            let shift = if last.0.is_finite() { last.0 } else { 0.0 };
             for (k, &c) in self.counts.iter().enumerate() {
                 let x = (self.y0 + k as i64) as f64 * 0.5;
                 if c > 0 && x >= lo && x <= hi {
@@ -258,20 +248,8 @@ impl HalfHist {
                     s2 += c as f64 * d * d;
                 }
             }
-            if n == 0 {
-                return (f64::NAN, f64::NAN, 0);
-            }
-            let md = s / n as f64;
-            let var = (s2 / n as f64 - md * md).max(0.0);
-            let cur = (shift + md, var.sqrt(), n as usize);
-            if cur.2 == last.2 || cur.1 == 0.0 {
-                return cur;
-            }
-            last = cur;
-            lo = cur.0 - sigma * cur.1;
-            hi = cur.0 + sigma * cur.1;
-        }
-        last
+            (n, s, s2)
+        })
     }
 
     /// `(lost, saturated)`: pixels at 0 and at 65535 ADU.
