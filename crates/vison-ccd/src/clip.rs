@@ -76,6 +76,35 @@ pub fn grouped_median_of_finite(finite: &mut [f32]) -> f64 {
     f64::from(v_mid) - 0.5 + (n as f64 / 2.0 - below as f64) / equal.max(1) as f64
 }
 
+/// The iteration of [`crate::quadcheck::clipped_mean_std`] (interval around the mean of all
+/// values, recomputed from the whole set each pass) over any source of values: `sums(lo, hi, shift)`
+/// gives the count, sum and sum of squares of `x - shift` over the values in `[lo, hi]`.
+pub(crate) fn clip_iterate(
+    sigma: f64,
+    max_iter: usize,
+    sums: impl Fn(f64, f64, f64) -> (u64, f64, f64),
+) -> (f64, f64, usize) {
+    let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
+    let mut last = (f64::NAN, f64::NAN, 0usize);
+    for _ in 0..=max_iter {
+        let shift = if last.0.is_finite() { last.0 } else { 0.0 };
+        let (n, s, s2) = sums(lo, hi, shift);
+        if n == 0 {
+            return (f64::NAN, f64::NAN, 0);
+        }
+        let md = s / n as f64;
+        let var = (s2 / n as f64 - md * md).max(0.0);
+        let cur = (shift + md, var.sqrt(), n as usize);
+        if cur.2 == last.2 || cur.1 == 0.0 {
+            return cur;
+        }
+        last = cur;
+        lo = cur.0 - sigma * cur.1;
+        hi = cur.0 + sigma * cur.1;
+    }
+    last
+}
+
 /// Centre of the clipping interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClipCentre {

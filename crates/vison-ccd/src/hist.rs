@@ -237,7 +237,7 @@ impl HalfHist {
     /// around the mean, at most `max_iter` passes: the same iteration as
     /// [`crate::quadcheck::clipped_mean_std`] on the counted values, one pass over the bins.
     pub fn clipped_mean_std(&self, sigma: f64, max_iter: usize) -> (f64, f64, usize) {
-        crate::quadcheck::clip_iterate(sigma, max_iter, |lo, hi, shift| {
+        crate::clip::clip_iterate(sigma, max_iter, |lo, hi, shift| {
             let (mut n, mut s, mut s2) = (0u64, 0.0f64, 0.0f64);
             for (k, &c) in self.counts.iter().enumerate() {
                 let x = (self.y0 + k as i64) as f64 * 0.5;

@@ -53,7 +53,7 @@ pub fn interp_median(vals: &mut Vec<f32>) -> f64 {
 /// Mean, standard deviation (ddof 0) and count after iterative clipping at `sigma` around
 /// the mean (at most `max_iter` passes). Non-finite values are ignored.
 pub fn clipped_mean_std(vals: &[f32], sigma: f64, max_iter: usize) -> (f64, f64, usize) {
-    clip_iterate(sigma, max_iter, |lo, hi, shift| {
+    crate::clip::clip_iterate(sigma, max_iter, |lo, hi, shift| {
         let (mut n, mut s, mut s2) = (0u64, 0.0f64, 0.0f64);
         for &x in vals {
             let x = f64::from(x);
@@ -66,34 +66,6 @@ pub fn clipped_mean_std(vals: &[f32], sigma: f64, max_iter: usize) -> (f64, f64,
         }
         (n, s, s2)
     })
-}
-
-/// The iteration of [`clipped_mean_std`] over any source of values: `sums(lo, hi, shift)`
-/// gives the count, sum and sum of squares of `x - shift` over the values in `[lo, hi]`.
-pub(crate) fn clip_iterate(
-    sigma: f64,
-    max_iter: usize,
-    sums: impl Fn(f64, f64, f64) -> (u64, f64, f64),
-) -> (f64, f64, usize) {
-    let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
-    let mut last = (f64::NAN, f64::NAN, 0usize);
-    for _ in 0..=max_iter {
-        let shift = if last.0.is_finite() { last.0 } else { 0.0 };
-        let (n, s, s2) = sums(lo, hi, shift);
-        if n == 0 {
-            return (f64::NAN, f64::NAN, 0);
-        }
-        let md = s / n as f64;
-        let var = (s2 / n as f64 - md * md).max(0.0);
-        let cur = (shift + md, var.sqrt(), n as usize);
-        if cur.2 == last.2 || cur.1 == 0.0 {
-            return cur;
-        }
-        last = cur;
-        lo = cur.0 - sigma * cur.1;
-        hi = cur.0 + sigma * cur.1;
-    }
-    last
 }
 
 /// Grouped median ([`crate::clip::grouped_median`]) of the finite values of each row, in one
