@@ -433,15 +433,22 @@ fn usage_errors_found_after_parsing_exit_1() {
     assert_eq!(run(&["hk", s(&cut)]).status.code(), Some(2));
 }
 
-/// Runs `cmd` with its stdout read end closed before the program writes (a reader that went
-/// away, as `| head -0`); returns the exit code and stderr.
+/// The write end of a pipe whose read end is already closed: the child's first write to it
+/// fails (a reader that went away, as `| head -0`), whatever the timing.
+fn closed_pipe() -> std::io::PipeWriter {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    writer
+}
+
+/// Runs `cmd` with a stdout whose reader has gone ([`closed_pipe`]); returns the exit code
+/// and stderr.
 fn run_with_closed_stdout(mut cmd: Command) -> (Option<i32>, String) {
-    let mut child = cmd
-        .stdout(std::process::Stdio::piped())
+    let child = cmd
+        .stdout(closed_pipe())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("binary starts");
-    drop(child.stdout.take());
     let out = child.wait_with_output().expect("binary ends");
     (
         out.status.code(),

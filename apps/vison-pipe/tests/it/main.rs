@@ -171,13 +171,14 @@ fn tests_command_lists_the_script_structure() {
 /// Runs `vison-pipe` with `args` and its stdout read end closed before it writes (a reader
 /// that went away); asserts the quiet exit.
 fn assert_quiet_on_closed_stdout(args: &[String]) {
-    let mut child = Command::new(BIN)
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader); // closed before the child starts: its first write fails, always
+    let child = Command::new(BIN)
         .args(args)
-        .stdout(Stdio::piped())
+        .stdout(writer)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");

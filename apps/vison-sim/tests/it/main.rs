@@ -84,16 +84,17 @@ fn unknown_fault_is_reported() {
 #[test]
 fn closed_stdout_ends_quietly() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut child = vison_sim()
+    // The reader is gone before the child starts, so its first write fails, always.
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let child = vison_sim()
         .args(["scripts", "--tests", "BIAS01"])
         .arg("--out")
         .arg(dir.path())
-        .stdout(std::process::Stdio::piped())
+        .stdout(writer)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("run vison-sim");
-    // The reader goes away before anything is written.
-    drop(child.stdout.take());
     let out = child.wait_with_output().expect("vison-sim ends");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(141), "{stderr}");
